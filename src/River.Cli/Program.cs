@@ -1,0 +1,3 @@
+using River.Cli;
+
+return await RiverCli.RunAsync(args);

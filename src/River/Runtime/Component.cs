@@ -1,0 +1,115 @@
+using Microsoft.Extensions.Logging;
+
+namespace River.Runtime;
+
+/// <summary>
+/// A running component. The runtime constructs it through its registration's factory with its options and first
+/// arguments, calls <see cref="RunAsync"/> once, and <see cref="Update"/> whenever its arguments change (deep
+/// inequality only). Disposal happens after <see cref="RunAsync"/> has returned.
+/// </summary>
+public interface IComponent
+{
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled, then flushes and returns.</summary>
+    Task RunAsync(CancellationToken cancellationToken);
+
+    /// <summary>Applies new, already validated arguments (an instance of the registration's argument type).</summary>
+    void Update(object arguments);
+}
+
+/// <summary>Implemented by components that report their own health; others are healthy while running.</summary>
+public interface IHealthReporter
+{
+    /// <summary>The component's current view of its health.</summary>
+    ComponentHealth CurrentHealth { get; }
+}
+
+/// <summary>Health states, named as Alloy names them.</summary>
+public enum HealthState
+{
+    /// <summary>Not yet known.</summary>
+    Unknown,
+
+    /// <summary>Working.</summary>
+    Healthy,
+
+    /// <summary>Not working; the message says why.</summary>
+    Unhealthy,
+
+    /// <summary>Its run loop ended.</summary>
+    Exited,
+}
+
+/// <summary>A health report: state, message and when it was last updated.</summary>
+public sealed record ComponentHealth(HealthState State, string Message, DateTimeOffset UpdatedTime)
+{
+    /// <summary>A healthy report stamped now.</summary>
+    public static ComponentHealth Healthy(string message = "") => new(HealthState.Healthy, message, DateTimeOffset.UtcNow);
+
+    /// <summary>An unhealthy report stamped now.</summary>
+    public static ComponentHealth Unhealthy(string message) => new(HealthState.Unhealthy, message, DateTimeOffset.UtcNow);
+}
+
+/// <summary>Lets a component serve HTTP routes under <c>/api/v0/component/{id}/</c>.</summary>
+public interface IRouteRegistrar
+{
+    /// <summary>Serves GET <c>/api/v0/component/{id}/{relativePath}</c> with <paramref name="handler"/>.</summary>
+    void MapGet(string relativePath, Func<Microsoft.AspNetCore.Http.HttpContext, Task> handler);
+
+    /// <summary>Serves POST <c>/api/v0/component/{id}/{relativePath}</c> with <paramref name="handler"/>.</summary>
+    void MapPost(string relativePath, Func<Microsoft.AspNetCore.Http.HttpContext, Task> handler);
+}
+
+/// <summary>What a component is given when it is built.</summary>
+public sealed record ComponentOptions
+{
+    /// <summary>The component id, <c>name.label</c>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>A logger tagged with the component id.</summary>
+    public required ILogger Logger { get; init; }
+
+    /// <summary>A directory of the component's own under <c>--storage.path</c> (created on first use by the component).</summary>
+    public required string DataPath { get; init; }
+
+    /// <summary>Publishes new exports (an instance of the registration's export type); dependents are re-evaluated.</summary>
+    public required Action<object> OnStateChange { get; init; }
+
+    /// <summary>Registers HTTP routes under the component's path.</summary>
+    public required IRouteRegistrar Routes { get; init; }
+
+    /// <summary>
+    /// An HTTP handler that sends requests for the in-memory address (<c>river.internal:12345</c>) through an
+    /// in-process stream into River's own server, and everything else through sockets.
+    /// </summary>
+    public required HttpMessageHandler HttpHandler { get; init; }
+
+    /// <summary>The address other components use to reach this River's HTTP server in memory.</summary>
+    public string InMemoryAddress { get; init; } = "river.internal:12345";
+
+    /// <summary>Metrics registry for the component's own metrics (River's <c>/metrics</c>); labelled by component id.</summary>
+    public Prometheus.CollectorRegistry? Registry { get; init; }
+}
+
+/// <summary>Stability levels, as Alloy's <c>--stability.level</c> names them.</summary>
+public enum StabilityLevel
+{
+    /// <summary>experimental</summary>
+    Experimental,
+
+    /// <summary>public-preview</summary>
+    PublicPreview,
+
+    /// <summary>generally-available</summary>
+    GenerallyAvailable,
+}
+
+/// <summary>
+/// One entry of the component catalog: the name used in configs, the argument and export types, the stability level
+/// and how to build an instance.
+/// </summary>
+public sealed record ComponentRegistration(
+    string Name,
+    Type ArgumentsType,
+    Type? ExportsType,
+    StabilityLevel Stability,
+    Func<ComponentOptions, object, IComponent> Factory);

@@ -13,7 +13,12 @@ internal static class RiverCli
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("River runs Grafana Alloy configuration files: components, pipelines and beyla.ebpf.");
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(FmtCommand.Create());
         var parse = root.Parse(args);
-        return await parse.InvokeAsync();
+        // RiverHost handles SIGINT/SIGTERM itself (graceful stop in reverse dependency order); System.CommandLine's
+        // own handler would cut that short after its default 2 s timeout.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 }

@@ -113,3 +113,13 @@ public sealed record ComponentRegistration(
     Type? ExportsType,
     StabilityLevel Stability,
     Func<ComponentOptions, object, IComponent> Factory);
+
+/// <summary>
+/// Implemented by components that expose debug information for the UI (<c>debugInfo</c> in
+/// <c>/api/v0/web/components/{id}</c>). It is encoded like exports but can never be referenced from expressions.
+/// </summary>
+public interface IDebugInfoProvider
+{
+    /// <summary>The current debug information (an object with [River] properties), or null for none.</summary>
+    object? DebugInfo { get; }
+}

@@ -195,7 +195,7 @@ public sealed class ArrayValue : Value
     public static readonly ArrayValue Empty = new([]);
 
     /// <summary>Wraps elements; the array must not be mutated afterwards.</summary>
-    public ArrayValue(Value[] elements) => Elements = elements;
+    public ArrayValue(Value[] elements) => _items = elements;
 
     /// <summary>Copies elements from a list.</summary>
     public ArrayValue(IReadOnlyList<Value> elements)
@@ -206,17 +206,20 @@ public sealed class ArrayValue : Value
             copy[i] = elements[i];
         }
 
-        Elements = copy;
+        _items = copy;
     }
 
+    // Always an array: hot loops (conversion, equality) index it directly instead of through the interface.
+    private readonly Value[] _items;
+
     /// <summary>The elements.</summary>
-    public IReadOnlyList<Value> Elements { get; }
+    public IReadOnlyList<Value> Elements => _items;
 
     /// <summary>The number of elements.</summary>
-    public int Count => Elements.Count;
+    public int Count => _items.Length;
 
     /// <summary>One element.</summary>
-    public Value this[int index] => Elements[index];
+    public Value this[int index] => _items[index];
 
     /// <inheritdoc/>
     public override ValueKind Kind => ValueKind.Array;
@@ -229,9 +232,9 @@ public sealed class ArrayValue : Value
             return false;
         }
 
-        for (var i = 0; i < Count; i++)
+        for (var i = 0; i < _items.Length; i++)
         {
-            if (!Elements[i].Equals(a.Elements[i]))
+            if (!_items[i].Equals(a._items[i]))
             {
                 return false;
             }
@@ -272,6 +275,9 @@ public sealed class ObjectValue : Value
 
     /// <summary>The fields in insertion order.</summary>
     public IReadOnlyDictionary<string, Value> Fields => _fields;
+
+    /// <summary>The fields as the concrete dictionary, so hot loops enumerate with its struct enumerator (read only).</summary>
+    internal OrderedDictionary<string, Value> FieldMap => _fields;
 
     /// <summary>The number of fields.</summary>
     public int Count => _fields.Count;

@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using River.Ebpf;
+
+// Usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes]
+// Prints "ready" once attached; on SIGTERM (or SIGINT when run in the foreground) prints one line of key=value counters and exits.
+if (args.Length < 1)
+{
+    Console.Error.WriteLine("usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes]");
+    return 2;
+}
+var pids = args[0].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => uint.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+var wakeupBytes = args.Length > 1 ? ulong.Parse(args[1], CultureInfo.InvariantCulture) : 0UL;
+
+using var obj = BpfObject.OpenEmbedded(typeof(Program).Assembly, "River.Bpf.http_capture.bpf.o");
+obj.SetGlobal("wakeup_data_bytes", wakeupBytes);
+obj.Load();
+var filter = new BpfBitmap(obj.GetMap<uint, ulong>("pid_filter"));
+foreach (var pid in pids)
+    filter.Add(pid);
+var stats = obj.GetMap<uint, ulong>("stats");
+
+long events = 0, bytes = 0;
+var statuses = new long[600];
+using var reader = obj.OpenRingBuffer("events", record =>
+{
+    events++;
+    bytes += record.Length;
+    // status at offset 48 of struct http_event (bpf/http_capture.h)
+    var status = MemoryMarshal.Read<ushort>(record[48..]);
+    statuses[status < 600 ? status : 0]++;
+});
+var program = obj.GetProgram("river_sys_exit");
+// Kernel-side cost, independent of machine load: with bpf_stats_enabled the kernel accounts run count and
+// run time per program (shown in the program fd's fdinfo).
+const string statsSwitch = "/proc/sys/kernel/bpf_stats_enabled";
+var statsBefore = File.ReadAllText(statsSwitch).Trim();
+File.WriteAllText(statsSwitch, "1");
+using var link = program.AttachRawTracepoint("sys_exit");
+
+var stop = new ManualResetEventSlim();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+Console.WriteLine("ready");
+Console.Out.Flush();
+while (!stop.IsSet)
+    reader.Poll(TimeSpan.FromMilliseconds(100));
+reader.Consume();
+var fdinfo = File.ReadAllLines($"/proc/self/fdinfo/{program.Fd}");
+ulong Field(string name) => fdinfo.Where(l => l.StartsWith(name + ":", StringComparison.Ordinal))
+    .Select(l => ulong.Parse(l[(name.Length + 1)..].Trim(), CultureInfo.InvariantCulture)).FirstOrDefault();
+var runs = Field("run_cnt");
+var runNs = Field("run_time_ns");
+File.WriteAllText(statsSwitch, statsBefore);
+
+ulong Sum(uint index)
+{
+    Span<ulong> perCpu = stackalloc ulong[BpfMap<uint, ulong>.PossibleCpus];
+    stats.LookupPerCpu(index, perCpu);
+    ulong total = 0;
+    foreach (var v in perCpu)
+        total += v;
+    return total;
+}
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"events={events} {string.Join(' ', statuses.Select((n, s) => (n, s)).Where(x => x.n > 0).Select(x => $"status{x.s}={x.n}"))} bytes={bytes} submitted={Sum(0)} lost_ringbuf_full={Sum(1)} lost_inflight_full={Sum(2)} orphan_responses={Sum(3)} pipeline_overflow={Sum(5)} prog_runs={runs} prog_run_ns={runNs} ns_per_run={(runs == 0 ? 0 : runNs / runs)} prog_ns_per_event={(events == 0 ? 0 : runNs / (ulong)events)}"));
+return 0;

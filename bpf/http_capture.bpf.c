@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR MIT)
+/* HTTP/1.x request/response capture on the raw syscall tracepoint sys_exit.
+ *
+ * Why a raw tracepoint: kprobes and fentry are unavailable on the target kernels, and raw tracepoints
+ * dispatching on the syscall number cost less than one syscall tracepoint per syscall (measured, see
+ * docs/ebpf.md). Why no accept/connect hooks: every socket is recognised lazily, at its first read or write,
+ * by walking task → files → fdt → fd[fd] → file → inode/socket → sock with CO-RE reads. The same walk serves
+ * connections that were open before the program was loaded and those accepted or connected afterwards.
+ *
+ * Flow, all at sys_exit of a traced process:
+ *   read/readv/recvfrom/recvmsg/write/writev/sendto/sendmsg: classify the first bytes (request line, status
+ *   line, or continuation) and update the connection's queue of in-flight requests; a response pops the
+ *   oldest request and emits one event;
+ *   close: forget the connection.
+ * Every other process stops after one hash lookup; other syscalls of traced processes after one read.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "http_capture.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
+#define NR_read     0
+#define NR_write    1
+#define NR_close    3
+#define NR_readv    19
+#define NR_writev   20
+#define NR_sendto   44
+#define NR_recvfrom 45
+#define NR_sendmsg  46
+#define NR_recvmsg  47
+
+#define AF_INET   2
+#define AF_INET6  10
+#define S_IFMT    00170000
+#define S_IFSOCK  0140000
+#define SOCK_STREAM 1
+
+/* Bytes of a read scanned for pipelined requests; a power of two (used as a mask). */
+#define SCAN_SIZE 1024
+/* Most requests recognised behind the first one in a single read. */
+#define MAX_PIPELINE 8
+/* Shortest buffer that can hold "HTTP/1.1 200" or "GET / HTTP/1". */
+#define MIN_HTTP_SIZE 12
+
+/* Keeps clang from folding a bound the verifier needs to see. */
+#define opaque(x) asm volatile("" : "+r"(x))
+
+/* Set by user space before load: when non-zero, wake the reader only once this many bytes wait. */
+const volatile __u64 wakeup_data_bytes = 0;
+
+_Static_assert(__builtin_offsetof(struct pt_regs, di) == __builtin_offsetof(struct pt_regs, si) + 8 &&
+               __builtin_offsetof(struct pt_regs, orig_ax) == __builtin_offsetof(struct pt_regs, si) + 16,
+               "x86-64 pt_regs: si, di, orig_ax must be adjacent");
+
+enum conn_kind { CONN_TCP = 1, CONN_OTHER = 2 };
+
+struct conn_key {
+    __u32 tgid;
+    __s32 fd;
+};
+
+struct conn_state {
+    __u64 id;
+    __u32 head;           /* seq of the oldest unanswered request */
+    __u32 tail;           /* seq the next request gets */
+    __u8  kind;           /* enum conn_kind */
+    __u8  role;           /* 0 unknown, DIR_SERVER, DIR_CLIENT: fixed by the first request seen */
+    __u8  family;
+    __u8  pad;
+    __u16 local_port;
+    __u16 remote_port;
+    __u8  local_addr[16];
+    __u8  remote_addr[16];
+};
+
+/* The in-flight value has room behind the event so an append at a bounded offset of a bounded length is
+ * provably inside the value (the verifier does not relate offset and length). */
+struct inflight_req {
+    struct http_event ev;
+    __u8 slack[HTTP_BUF_SIZE];
+};
+
+struct scratch {
+    struct inflight_req req;
+    __u8 data[SCAN_SIZE + 16];
+};
+
+/* Userspace-side layouts of the iovec and msghdr ABI (stable, so no CO-RE needed). */
+struct user_iovec {
+    __u64 base;
+    __u64 len;
+};
+
+struct user_msghdr_abi {
+    __u64 name;
+    __u32 namelen;
+    __u32 pad;
+    __u64 iov;
+    __u64 iovlen;
+};
+
+/* Processes to trace, written by user space: a bitmap over tgids, bit (tgid % 64) of word (tgid / 64).
+ * An array rather than a hash because the verifier inlines array lookups: every syscall of every process
+ * on the machine pays this check, so it must be a few instructions, not a hash computation.
+ * User space sizes it to pid_max / 64 words before load. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 65536);
+    __type(key, __u32);
+    __type(value, __u64);
+} pid_filter SEC(".maps");
+
+/* Known fds of traced processes: TCP connections and (negative cache) everything else. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 16384);
+    __type(key, struct conn_key);
+    __type(value, struct conn_state);
+} conns SEC(".maps");
+
+/* Requests waiting for their response. User space may expire entries (lookup-and-delete); whoever deletes
+ * an entry first owns it, so a request is reported exactly once. A plain preallocated hash (cheaper inserts
+ * than LRU): when full, new requests are counted in STAT_INFLIGHT_FULL until user space expires old ones. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 8192);
+    __type(key, struct inflight_key);
+    __type(value, struct inflight_req);
+} inflight SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, STAT_COUNT);
+    __type(key, __u32);
+    __type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct scratch);
+} scratch_mem SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+    __u64 *v = bpf_map_lookup_elem(&stats, &idx);
+    if (v)
+        *v += 1; /* per-CPU slot: no atomic needed */
+}
+
+/* The first eight bytes as one little-endian word: comparing words keeps clang from merging byte pointers,
+ * which the verifier rejects. */
+static __always_inline __u64 word8(const __u8 *b)
+{
+    __u64 w;
+    __builtin_memcpy(&w, b, sizeof(w));
+    return w;
+}
+
+/* A string literal of n ≤ 8 bytes as the little-endian word it reads as; folded at compile time. */
+static __always_inline __u64 lit(const char *s, int n)
+{
+    __u64 v = 0;
+    for (int i = 0; i < n; i++)
+        v |= (__u64)(__u8)s[i] << (8 * i);
+    return v;
+}
+
+#define PREFIX(w, s) (((w) & (sizeof(s) - 1 == 8 ? ~0ULL : ((1ULL << (8 * (sizeof(s) - 1))) - 1))) == lit(s, sizeof(s) - 1))
+
+/* A request line starts with a method, one space and "/" (OPTIONS also allows "*"). */
+static __always_inline int is_request(const __u8 *b)
+{
+    __u64 w = word8(b);
+    return PREFIX(w, "GET /") || PREFIX(w, "POST /") || PREFIX(w, "PUT /") || PREFIX(w, "PATCH /") ||
+           PREFIX(w, "DELETE /") || PREFIX(w, "HEAD /") || PREFIX(w, "OPTIONS ");
+}
+
+static __always_inline int is_response(const __u8 *b)
+{
+    return PREFIX(word8(b), "HTTP/1.");
+}
+
+/* Three ASCII digits at offset 9 of "HTTP/1.x NNN"; 0 when malformed or above 599. */
+static __always_inline __u16 parse_status(const __u8 *b)
+{
+    if (b[9] < '0' || b[9] > '9' || b[10] < '0' || b[10] > '9' || b[11] < '0' || b[11] > '9')
+        return 0;
+    __u16 s = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
+    return s > 599 ? 0 : s;
+}
+
+/* Fills a conn_state from the kernel's view of fd in the current task. */
+static __always_inline void walk_fd(__s32 fd, struct conn_state *st)
+{
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+    st->kind = CONN_OTHER;
+    if (!fdt) {
+        count(STAT_WALK_FAILED);
+        return;
+    }
+    unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+    if (fd < 0 || (unsigned int)fd >= max_fds)
+        return;
+    struct file **fds = BPF_CORE_READ(fdt, fd);
+    struct file *file = NULL;
+    if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) != 0 || !file) {
+        count(STAT_WALK_FAILED);
+        return;
+    }
+    umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
+    if ((mode & S_IFMT) != S_IFSOCK)
+        return;
+    struct socket *sock = BPF_CORE_READ(file, private_data);
+    if (!sock || BPF_CORE_READ(sock, type) != SOCK_STREAM)
+        return;
+    struct sock *sk = BPF_CORE_READ(sock, sk);
+    if (!sk)
+        return;
+    __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+    if (family == AF_INET) {
+        __u32 la = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+        __u32 ra = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+        /* IPv4 mapped into IPv6 (::ffff:a.b.c.d), so user space sees one address shape. */
+        st->local_addr[10] = 0xff;
+        st->local_addr[11] = 0xff;
+        st->remote_addr[10] = 0xff;
+        st->remote_addr[11] = 0xff;
+        __builtin_memcpy(&st->local_addr[12], &la, 4);
+        __builtin_memcpy(&st->remote_addr[12], &ra, 4);
+    } else if (family == AF_INET6) {
+        BPF_CORE_READ_INTO(&st->local_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+        BPF_CORE_READ_INTO(&st->remote_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+    } else {
+        return;
+    }
+    st->family = family;
+    st->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+    st->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+    st->kind = CONN_TCP;
+}
+
+static __always_inline struct conn_state *get_conn(__u32 tgid, __s32 fd)
+{
+    struct conn_key key = { .tgid = tgid, .fd = fd };
+    struct conn_state *c = bpf_map_lookup_elem(&conns, &key);
+    if (c)
+        return c;
+    struct conn_state st = {};
+    walk_fd(fd, &st);
+    /* Unique enough: a timestamp with the CPU number in the low bits. */
+    st.id = (bpf_ktime_get_ns() << 8) | (bpf_get_smp_processor_id() & 0xff);
+    bpf_map_update_elem(&conns, &key, &st, BPF_NOEXIST);
+    return bpf_map_lookup_elem(&conns, &key);
+}
+
+/* Starts tracking one request whose first byte is at user address p. */
+/* BPF subprograms take at most five arguments, so fd, direction and flags travel packed in `meta`. */
+#define META(fd, dir, flags) ((__u64)(__u32)(fd) | ((__u64)(dir) << 32) | ((__u64)(flags) << 40))
+
+static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, __u64 start_ns, __u64 meta)
+{
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
+        return 0;
+    struct http_event *e = &s->req.ev;
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
+    e->kind = RECORD_HTTP;
+    e->direction = (meta >> 32) & 0xff;
+    e->flags = (meta >> 40) & 0xff;
+    e->family = conn->family;
+    e->tgid = pid_tgid >> 32;
+    e->tid = (__u32)pid_tgid;
+    e->fd = (__s32)meta;
+    e->conn_id = conn->id;
+    e->start_ns = start_ns;
+    e->end_ns = 0;
+    e->req_len = len;
+    e->resp_len = 0;
+    e->status = 0;
+    e->local_port = conn->local_port;
+    e->remote_port = conn->remote_port;
+    __builtin_memcpy(e->local_addr, conn->local_addr, 16);
+    __builtin_memcpy(e->remote_addr, conn->remote_addr, 16);
+    e->seq = conn->tail;
+    e->reserved = 0;
+    __u64 n = len;
+    if (n > HTTP_BUF_SIZE)
+        n = HTTP_BUF_SIZE;
+    opaque(n);
+    if (n > HTTP_BUF_SIZE)
+        n = HTTP_BUF_SIZE;
+    if (bpf_probe_read_user(e->buf, n, (const void *)p) != 0)
+        n = 0;
+    e->buf_len = n;
+
+    struct inflight_key key = { .conn_id = conn->id, .seq = conn->tail };
+    if (bpf_map_update_elem(&inflight, &key, &s->req, BPF_ANY) != 0) {
+        count(STAT_INFLIGHT_FULL);
+        return 0;
+    }
+    conn->tail++;
+    return 1;
+}
+
+/* Adds a continuation (rest of a split request, or its body) to the newest request of the connection. */
+static __noinline int append_request(struct conn_state *conn, __u64 p, __u64 len)
+{
+    struct inflight_key key = { .conn_id = conn->id, .seq = conn->tail - 1 };
+    struct inflight_req *r = bpf_map_lookup_elem(&inflight, &key);
+    if (!r)
+        return 0;
+    r->ev.req_len += len;
+    r->ev.flags |= FLAG_SPLIT_REQUEST;
+    __u64 have = r->ev.buf_len;
+    if (have >= HTTP_BUF_SIZE)
+        return 0;
+    __u64 n = HTTP_BUF_SIZE - have;
+    if (n > len)
+        n = len;
+    opaque(n);
+    if (n > HTTP_BUF_SIZE)
+        n = HTTP_BUF_SIZE;
+    have &= HTTP_BUF_SIZE - 1;
+    if (bpf_probe_read_user(&r->ev.buf[have], n, (const void *)p) == 0)
+        r->ev.buf_len = have + n;
+    return 0;
+}
+
+/* Pops the oldest request of the connection and emits it with its response. */
+static __noinline int finish_request(struct conn_state *conn, __u32 status, __u64 resp_len, __u64 end_ns)
+{
+    if (conn->head == conn->tail) {
+        count(STAT_ORPHAN_RESP);
+        return 0;
+    }
+    struct inflight_key key = { .conn_id = conn->id, .seq = conn->head };
+    conn->head++;
+    struct inflight_req *r = bpf_map_lookup_elem(&inflight, &key);
+    if (!r) {
+        count(STAT_ORPHAN_RESP);
+        return 0;
+    }
+    struct http_event *e = bpf_ringbuf_reserve(&events, sizeof(struct http_event), 0);
+    if (!e) {
+        count(STAT_RINGBUF_FULL);
+        bpf_map_delete_elem(&inflight, &key);
+        return 0;
+    }
+    __builtin_memcpy(e, &r->ev, sizeof(struct http_event));
+    e->end_ns = end_ns;
+    e->status = status;
+    e->resp_len = resp_len;
+    /* User space may have expired this request meanwhile: the one that deletes it reports it. */
+    if (bpf_map_delete_elem(&inflight, &key) != 0) {
+        bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+        return 0;
+    }
+    __u64 flags = 0;
+    if (wakeup_data_bytes) {
+        flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + sizeof(struct http_event) >= wakeup_data_bytes
+                    ? BPF_RB_FORCE_WAKEUP
+                    : BPF_RB_NO_WAKEUP;
+    }
+    bpf_ringbuf_submit(e, flags);
+    count(STAT_EVENTS);
+    return 1;
+}
+
+/* Offset just after the next empty line ("\r\n\r\n") in scratch data[start, n), or 0 when none leaves room for
+ * a request line. A global function, so the verifier checks it once rather than per call, and kept to one
+ * comparison per byte so the verifier's jump history stays short. */
+__noinline int find_blank_line(__u32 start, __u32 n)
+{
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
+        return 0;
+    if (n > SCAN_SIZE)
+        n = SCAN_SIZE;
+    __u32 window = 0;
+    for (__u32 j = 0; j < SCAN_SIZE; j++) {
+        __u32 i = start + j;
+        if (i + MIN_HTTP_SIZE > n)
+            return 0;
+        __u32 idx = i;
+        opaque(idx); /* keeps clang from turning data[start + j] into an unbounded moving pointer */
+        window = (window << 8) | s->data[idx & (SCAN_SIZE - 1)];
+        if (window == 0x0d0a0d0a)
+            return i + 1;
+    }
+    return 0;
+}
+
+/* Offset of the next request line in scratch data[start, n), or 0. Bodies of pipelined requests are not
+ * parsed, so a body that itself begins with a request line after an empty line would be taken for one. */
+static __always_inline __u32 find_next_request(struct scratch *s, __u32 start, __u32 n)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        __u32 at = find_blank_line(start, n);
+        if (!at)
+            return 0;
+        if (is_request(&s->data[at & (SCAN_SIZE - 1)]))
+            return at & (SCAN_SIZE - 1);
+        start = at;
+    }
+    return 0;
+}
+
+/* A server read that starts with a request: track it and any request pipelined behind it. */
+static __noinline int server_requests(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u32 fd)
+{
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
+        return 0;
+    __u64 n = len;
+    if (n > SCAN_SIZE)
+        n = SCAN_SIZE;
+    opaque(n);
+    if (n > SCAN_SIZE)
+        n = SCAN_SIZE;
+    int scanned = bpf_probe_read_user(s->data, n, (const void *)p) == 0;
+    __u32 prev = 0;
+    __u32 flags = 0;
+    for (__u32 k = 0; k < MAX_PIPELINE; k++) {
+        __u32 at = scanned ? find_next_request(s, prev, n) : 0;
+        __u64 end = at ? at : len;
+        new_request(conn, p + prev, end - prev, now, META(fd, DIR_SERVER, flags));
+        if (!at)
+            return 0;
+        prev = at;
+        flags = FLAG_PIPELINED;
+    }
+    /* Requests beyond MAX_PIPELINE in one read are counted, never silently lost. */
+    if (find_next_request(s, prev, n))
+        count(STAT_PIPE_OVERFLOW);
+    return 0;
+}
+
+static __always_inline int is_read(__u32 nr)
+{
+    return nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg;
+}
+
+/* The only hook. At sys_exit the user registers still hold the syscall's arguments (the kernel reads them
+ * from pt_regs and writes back only the return value), so no sys_enter program is needed: that halves the
+ * programs run per syscall, and a read that was already blocked when we attached is still seen. */
+SEC("raw_tracepoint/sys_exit")
+int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
+    __u32 tgid = pid_tgid >> 32;
+    __u32 word = tgid / 64;
+    __u64 *bits = bpf_map_lookup_elem(&pid_filter, &word);
+    if (!bits || !(*bits & (1ULL << (tgid % 64))))
+        return 0;
+    struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+    long ret = ctx->args[1];
+    /* si, di and orig_ax are adjacent in x86-64 pt_regs: one read instead of three. */
+    struct { __u64 si, di, orig_ax; } r;
+    if (bpf_probe_read_kernel(&r, sizeof(r), (void *)regs + bpf_core_field_offset(struct pt_regs, si)) != 0)
+        return 0;
+    __u32 nr = r.orig_ax;
+    switch (nr) {
+    case NR_read: case NR_write: case NR_readv: case NR_writev:
+    case NR_sendto: case NR_recvfrom: case NR_sendmsg: case NR_recvmsg: case NR_close:
+        break;
+    default:
+        return 0;
+    }
+    __s32 fd = (__s32)r.di;
+    if (nr == NR_close) {
+        /* Unanswered requests of the connection stay in `inflight` for user space to expire. */
+        struct conn_key key = { .tgid = tgid, .fd = fd };
+        if (ret == 0)
+            bpf_map_delete_elem(&conns, &key);
+        return 0;
+    }
+    if (ret <= 0)
+        return 0;
+    __u64 buf = r.si;
+    __u64 now = bpf_ktime_get_ns();
+
+    /* Where the data is: the first iovec segment for the vectored calls. */
+    __u64 p = buf;
+    __u64 len = ret;
+    if (nr == NR_readv || nr == NR_writev || nr == NR_recvmsg || nr == NR_sendmsg) {
+        __u64 iov_addr = buf;
+        if (nr == NR_recvmsg || nr == NR_sendmsg) {
+            struct user_msghdr_abi m;
+            if (bpf_probe_read_user(&m, sizeof(m), (const void *)buf) != 0)
+                return 0;
+            iov_addr = m.iov;
+        }
+        struct user_iovec v;
+        if (bpf_probe_read_user(&v, sizeof(v), (const void *)iov_addr) != 0)
+            return 0;
+        p = v.base;
+        if (v.len < len)
+            len = v.len;
+    }
+
+    struct conn_state *conn = get_conn(tgid, fd);
+    if (!conn || conn->kind != CONN_TCP)
+        return 0;
+
+    __u8 head[16] = {};
+    __u64 hn = len < sizeof(head) ? len : sizeof(head);
+    opaque(hn);
+    if (hn > sizeof(head))
+        hn = sizeof(head);
+    if (bpf_probe_read_user(head, hn, (const void *)p) != 0)
+        return 0;
+    int request = hn >= MIN_HTTP_SIZE && is_request(head);
+    int response = !request && hn >= MIN_HTTP_SIZE && is_response(head);
+    __u16 status = response ? parse_status(head) : 0;
+    /* "100 Continue" is an interim response: the real one follows. */
+    if (status == 100)
+        return 0;
+
+    if (is_read(nr)) {
+        if (request && conn->role != DIR_CLIENT) {
+            conn->role = DIR_SERVER;
+            server_requests(conn, p, len, now, fd);
+        } else if (response && conn->role == DIR_CLIENT) {
+            finish_request(conn, status, len, now);
+        } else if (!request && !response && conn->role == DIR_SERVER && conn->head != conn->tail) {
+            append_request(conn, p, len);
+        }
+    } else {
+        if (response && conn->role == DIR_SERVER) {
+            finish_request(conn, status, len, now);
+        } else if (request && conn->role != DIR_SERVER) {
+            conn->role = DIR_CLIENT;
+            new_request(conn, p, len, now, META(fd, DIR_CLIENT, 0));
+        } else if (!request && !response && conn->role == DIR_CLIENT && conn->head != conn->tail) {
+            append_request(conn, p, len);
+        }
+    }
+    return 0;
+}

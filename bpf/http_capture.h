@@ -1,0 +1,66 @@
+/* Shared definitions of the HTTP/1.x capture program.
+ *
+ * The layouts below are a wire format: user space (River.Components, Beyla/Ebpf/Native/HttpEventNative.cs)
+ * mirrors them byte for byte. Change both sides together and keep every field naturally aligned so no
+ * compiler inserts hidden padding.
+ */
+#ifndef RIVER_HTTP_CAPTURE_H
+#define RIVER_HTTP_CAPTURE_H
+
+/* Bytes of the request kept for user space: the request line and the first headers. */
+#define HTTP_BUF_SIZE 256
+
+/* Kinds of records in the ring buffer (first byte of every record). */
+#define RECORD_HTTP 1
+
+/* Direction of a traced connection, seen from the traced process. */
+#define DIR_SERVER 1
+#define DIR_CLIENT 2
+
+/* Event flags. */
+#define FLAG_SPLIT_REQUEST 0x01   /* request bytes were gathered from more than one syscall */
+#define FLAG_PIPELINED     0x02   /* request arrived behind another one in the same read */
+
+/* Indices of the per-CPU counters in the `stats` array. */
+#define STAT_EVENTS        0  /* records submitted to the ring buffer */
+#define STAT_RINGBUF_FULL  1  /* records lost because the ring buffer had no room */
+#define STAT_INFLIGHT_FULL 2  /* requests not tracked because the in-flight map refused the insert */
+#define STAT_ORPHAN_RESP   3  /* responses seen with no matching request in flight */
+#define STAT_WALK_FAILED   4  /* fd → socket walks that could not read kernel memory */
+#define STAT_PIPE_OVERFLOW 5  /* pipelined requests beyond MAX_PIPELINE in one read */
+#define STAT_COUNT         8
+
+/* One finished (or, in the in-flight map, unfinished) HTTP request/response pair. 352 bytes. */
+struct http_event {
+    __u8  kind;            /* RECORD_HTTP */
+    __u8  direction;       /* DIR_SERVER or DIR_CLIENT */
+    __u8  flags;           /* FLAG_* */
+    __u8  family;          /* AF_INET (2) or AF_INET6 (10) of the socket */
+    __u32 tgid;            /* process id (host pid namespace) */
+    __u32 tid;             /* thread that read (server) or wrote (client) the request */
+    __s32 fd;              /* file descriptor of the connection in the process */
+    __u64 conn_id;         /* unique id of the connection while River traces it */
+    __u64 start_ns;        /* CLOCK_MONOTONIC: server read of the request / client write of it */
+    __u64 end_ns;          /* CLOCK_MONOTONIC: first response byte written (server) / read (client); 0 in flight */
+    __u32 req_len;         /* request bytes seen (headers and body) */
+    __u32 resp_len;        /* bytes of the syscall that carried the status line */
+    __u16 status;          /* HTTP status, 0 when unknown or still in flight */
+    __u16 buf_len;         /* valid bytes in buf */
+    __u16 local_port;      /* host byte order */
+    __u16 remote_port;     /* host byte order */
+    __u8  local_addr[16];  /* IPv6, or IPv4 mapped as ::ffff:a.b.c.d */
+    __u8  remote_addr[16];
+    __u32 seq;             /* request number on the connection (pipelining order) */
+    __u32 reserved;
+    __u8  buf[HTTP_BUF_SIZE];
+};
+
+/* Key of the in-flight map: one entry per request not yet answered. User space iterates it to expire
+ * requests that never got a response (ebpf.http_request_timeout). */
+struct inflight_key {
+    __u64 conn_id;
+    __u32 seq;
+    __u32 pad;
+};
+
+#endif

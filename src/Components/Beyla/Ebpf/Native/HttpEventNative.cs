@@ -1,0 +1,130 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace River.Components.Beyla.Ebpf.Native;
+
+/// <summary>
+/// Byte-for-byte mirror of <c>struct http_event</c> in bpf/http_capture.h: one ring-buffer record of the HTTP
+/// capture program, and the value of its in-flight map. Field order and sizes are a wire format; the
+/// <see cref="Size"/> check in <see cref="HttpCaptureProgram.Start"/> guards it.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct HttpEventNative
+{
+    /// <summary>Size of the C struct.</summary>
+    public const int Size = 352;
+
+    /// <summary>Record kind: 1 for an HTTP request/response pair.</summary>
+    public byte Kind;
+    /// <summary>1 server (the process read the request), 2 client (it wrote the request).</summary>
+    public byte Direction;
+    /// <summary>Bit 0: request gathered from several syscalls; bit 1: pipelined behind another request.</summary>
+    public byte Flags;
+    /// <summary>AF_INET (2) or AF_INET6 (10).</summary>
+    public byte Family;
+    /// <summary>Process id in the host pid namespace.</summary>
+    public uint Tgid;
+    /// <summary>Thread that read (server) or wrote (client) the request.</summary>
+    public uint Tid;
+    /// <summary>File descriptor of the connection.</summary>
+    public int Fd;
+    /// <summary>Unique id of the connection while traced.</summary>
+    public ulong ConnectionId;
+    /// <summary>CLOCK_MONOTONIC ns: server read of the request, or client write of it.</summary>
+    public ulong StartNs;
+    /// <summary>CLOCK_MONOTONIC ns of the first response byte; 0 while in flight.</summary>
+    public ulong EndNs;
+    /// <summary>Request bytes seen (headers and any body read or written before the response).</summary>
+    public uint RequestLength;
+    /// <summary>Bytes of the syscall that carried the status line (headers, and the body when written together).</summary>
+    public uint ResponseLength;
+    /// <summary>HTTP status, 0 when unknown or in flight.</summary>
+    public ushort Status;
+    /// <summary>Valid bytes of <see cref="Buffer"/>.</summary>
+    public ushort BufferLength;
+    /// <summary>Local port (host order).</summary>
+    public ushort LocalPort;
+    /// <summary>Remote port (host order).</summary>
+    public ushort RemotePort;
+    /// <summary>Local address, IPv4 mapped as ::ffff:a.b.c.d.</summary>
+    public Address16 LocalAddress;
+    /// <summary>Remote address, IPv4 mapped as ::ffff:a.b.c.d.</summary>
+    public Address16 RemoteAddress;
+    /// <summary>Request number on the connection (0, 1, 2 … in pipelining order).</summary>
+    public uint Seq;
+    /// <summary>Zero.</summary>
+    public uint Reserved;
+    /// <summary>The first request bytes: request line and headers.</summary>
+    public RequestBytes256 Buffer;
+
+    /// <summary>Direction value of a server-side record.</summary>
+    public const byte DirectionServer = 1;
+    /// <summary>Direction value of a client-side record.</summary>
+    public const byte DirectionClient = 2;
+
+    /// <summary>Reinterprets a ring-buffer record (no copy of the bytes beyond the struct read).</summary>
+    /// <exception cref="ArgumentException">The record is shorter than the struct.</exception>
+    public static HttpEventNative Read(ReadOnlySpan<byte> record)
+    {
+        if (record.Length < Size)
+            throw new ArgumentException($"record of {record.Length} bytes is shorter than http_event ({Size})", nameof(record));
+        return MemoryMarshal.Read<HttpEventNative>(record);
+    }
+
+    /// <summary>
+    /// Converts to the tracer's event. Request body size is the request bytes after the empty line when the
+    /// captured headers contain it; response body size is not known to the kernel side (see docs/ebpf.md), so
+    /// the byte count of the status-line write is passed as is.
+    /// </summary>
+    public readonly HttpRequestEvent ToRequestEvent()
+    {
+        var e = new HttpRequestEvent
+        {
+            Pid = (int)Tgid,
+            Direction = Direction == DirectionClient ? RequestDirection.Client : RequestDirection.Server,
+            Status = Status,
+            StartNs = StartNs,
+            EndNs = EndNs,
+            HostPort = LocalPort,
+            PeerPort = RemotePort,
+            ResponseBodySize = ResponseLength,
+        };
+        ((ReadOnlySpan<byte>)LocalAddress).CopyTo(e.HostAddress);
+        ((ReadOnlySpan<byte>)RemoteAddress).CopyTo(e.PeerAddress);
+        var n = Math.Min((int)BufferLength, HttpRequestEvent.MaxCapturedBytes);
+        var captured = ((ReadOnlySpan<byte>)Buffer)[..n];
+        captured.CopyTo(e.Request);
+        e.RequestLength = n;
+        var headerEnd = captured.IndexOf("\r\n\r\n"u8);
+        e.RequestBodySize = headerEnd >= 0 ? Math.Max(0, (long)RequestLength - (headerEnd + 4)) : 0;
+        return e;
+    }
+}
+
+/// <summary>16 address bytes.</summary>
+[InlineArray(16)]
+public struct Address16
+{
+    private byte _first;
+}
+
+/// <summary>The 256 captured request bytes.</summary>
+[InlineArray(256)]
+public struct RequestBytes256
+{
+    private byte _first;
+}
+
+/// <summary>Key of the in-flight map (<c>struct inflight_key</c>).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public readonly record struct InflightKey(ulong ConnectionId, uint Seq, uint Pad);
+
+/// <summary>Value of the in-flight map (<c>struct inflight_req</c>): the event plus append slack.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct InflightValue
+{
+    /// <summary>The request so far (EndNs and Status are 0).</summary>
+    public HttpEventNative Event;
+    /// <summary>Room the kernel side needs for bounded appends; never meaningful.</summary>
+    public RequestBytes256 Slack;
+}

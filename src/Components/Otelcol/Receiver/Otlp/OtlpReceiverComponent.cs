@@ -1,0 +1,435 @@
+using System.IO.Compression;
+using System.Net;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using River.Components.Otelcol.Config;
+using River.Components.Telemetry.Otlp.Collector.Trace;
+using River.Components.Telemetry.Traces;
+using River.Runtime;
+
+namespace River.Components.Otelcol.Receiver.Otlp;
+
+/// <summary>
+/// <c>otelcol.receiver.otlp</c>: OTLP/gRPC and OTLP/HTTP servers of its own (Kestrel) that push received spans into
+/// <c>output.traces</c>. A consumer refusing the data becomes a retryable error for the client (UNAVAILABLE / 503); a
+/// consumer refusing part of it becomes a partial-success answer.
+/// </summary>
+public sealed class OtlpReceiverComponent : IComponent
+{
+    private readonly ComponentOptions _options;
+    private volatile OtlpReceiverArguments _arguments;
+    private volatile TracesFanout _output;
+    private TaskCompletionSource _restart = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Creates the receiver; the servers start in <see cref="RunAsync"/>.</summary>
+    public OtlpReceiverComponent(ComponentOptions options, OtlpReceiverArguments arguments)
+    {
+        _options = options;
+        _arguments = arguments;
+        _output = new TracesFanout(arguments.Output.Traces);
+        Metrics = OtelcolMetrics.Create(options.Registry, options.Id);
+    }
+
+    /// <summary>The catalog entry.</summary>
+    public static ComponentRegistration Registration { get; } = new(
+        "otelcol.receiver.otlp",
+        typeof(OtlpReceiverArguments),
+        null,
+        StabilityLevel.GenerallyAvailable,
+        static (options, arguments) => new OtlpReceiverComponent(options, (OtlpReceiverArguments)arguments));
+
+    /// <summary>The component's metrics.</summary>
+    internal OtelcolMetrics Metrics { get; }
+
+    /// <summary>Completes when the servers listen (tests wait for it).</summary>
+    internal Task Started => _started.Task;
+
+    private TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <inheritdoc />
+    public void Update(object arguments)
+    {
+        var args = (OtlpReceiverArguments)arguments;
+        var serversChanged = !SameServers(args, _arguments);
+        _output = new TracesFanout(args.Output.Traces);
+        _arguments = args;
+        if (serversChanged)
+        {
+            // New endpoints or TLS: the run loop stops the servers and starts them again.
+            _restart.TrySetResult();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var restart = _restart = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var arguments = _arguments;
+            if (arguments.Grpc is null && arguments.Http is null)
+            {
+                _started.TrySetResult();
+                await Task.WhenAny(restart.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+                continue;
+            }
+
+            var app = Build(arguments);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+            {
+                _options.Logger.LogError(ex, "cannot start the OTLP receiver servers");
+                await app.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            _started.TrySetResult();
+            await Task.WhenAny(restart.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                _started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pushes one request into the pipeline and builds the answer: full success, partial success, or an error status
+    /// (Unavailable: the client should retry).
+    /// </summary>
+    internal async Task<ExportTraceServiceResponse> IngestAsync(ExportTraceServiceRequest request, IReadOnlyDictionary<string, IReadOnlyList<string>>? metadata, CancellationToken cancellationToken)
+    {
+        var spans = request.SpanCount();
+        using var scope = metadata is null ? null : ClientMetadata.Attach(metadata);
+        try
+        {
+            await _output.ConsumeTracesAsync(request, cancellationToken).ConfigureAwait(false);
+            Metrics.ReceiverAcceptedSpans.Inc(spans);
+            return new ExportTraceServiceResponse();
+        }
+        catch (TracesRejectedException ex) when (ex.RejectedSpans > 0 && ex.RejectedSpans < spans)
+        {
+            Metrics.ReceiverAcceptedSpans.Inc(spans - ex.RejectedSpans);
+            Metrics.ReceiverRefusedSpans.Inc(ex.RejectedSpans);
+            return new ExportTraceServiceResponse
+            {
+                PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = ex.RejectedSpans, ErrorMessage = ex.Message },
+            };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Metrics.ReceiverRefusedSpans.Inc(spans);
+            throw new RpcException(new Status(StatusCode.Unavailable, "data refused by the pipeline: " + ex.Message));
+        }
+    }
+
+    private WebApplication Build(OtlpReceiverArguments arguments)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Logging.AddProvider(new ForwardingLoggerProvider(_options.Logger));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            if (arguments.Grpc is { } grpc)
+            {
+                Listen(kestrel, grpc.Endpoint, grpc.Tls, grpc.Tls is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2);
+            }
+
+            if (arguments.Http is { } http)
+            {
+                // Plaintext h2c cannot share a port with HTTP/1.1, and OTLP/HTTP clients speak HTTP/1.1.
+                Listen(kestrel, http.Endpoint, http.Tls, http.Tls is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2);
+            }
+        });
+        builder.Services.AddRouting();
+        builder.Services.AddSingleton(this);
+        if (arguments.Grpc is { } g)
+        {
+            ByteSize.TryParse(g.MaxRecvMsgSize, out var max);
+            builder.Services.AddGrpc(o =>
+            {
+                o.MaxReceiveMessageSize = (int)Math.Min(max, int.MaxValue);
+                o.EnableDetailedErrors = true;
+
+                // gzip is what every OTLP server must take; zstd is what the Collector also offers.
+                o.CompressionProviders = [new Grpc.Net.Compression.GzipCompressionProvider(CompressionLevel.Fastest), new Exporter.Otlp.ZstdCompressionProvider()];
+            });
+        }
+
+        var app = builder.Build();
+        app.UseRouting();
+        if (arguments.Grpc is { } grpcArgs)
+        {
+            var grpcEndpoint = app.MapGrpcService<OtlpGrpcTraceService>();
+            if (arguments.Http is not null)
+            {
+                grpcEndpoint.RequireHost("*:" + Port(grpcArgs.Endpoint));
+            }
+        }
+
+        if (arguments.Http is { } httpArgs)
+        {
+            var handler = new OtlpHttpHandler(this, httpArgs);
+            var route = app.MapPost(httpArgs.TracesUrlPath, handler.HandleAsync);
+            if (arguments.Grpc is not null)
+            {
+                route.RequireHost("*:" + Port(httpArgs.Endpoint));
+            }
+        }
+
+        return app;
+    }
+
+    private static int Port(string endpoint)
+    {
+        EndpointParser.TryParseHostPort(endpoint, out _, out var port, out _);
+        return port;
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string endpoint, TlsArguments? tls, HttpProtocols protocols)
+    {
+        EndpointParser.TryParseHostPort(endpoint, out var host, out var port, out _);
+        void Configure(ListenOptions listen)
+        {
+            listen.Protocols = protocols;
+            if (tls is not null)
+            {
+                var certificate = tls.LoadCertificate()!;
+                listen.UseHttps(https =>
+                {
+                    https.ServerCertificate = certificate;
+                    https.SslProtocols = tls.Protocols();
+                    if (tls.ClientCaFile is { } clientCa)
+                    {
+                        var trusted = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+                        trusted.ImportFromPemFile(clientCa);
+                        https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate;
+                        https.ClientCertificateValidation = (cert, _, errors) => TlsArguments.ValidateAgainst(trusted, cert, errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors);
+                    }
+                });
+            }
+        }
+
+        if (host == "localhost")
+        {
+            kestrel.ListenLocalhost(port, Configure);
+        }
+        else if (IPAddress.TryParse(host, out var address))
+        {
+            kestrel.Listen(address, port, Configure);
+        }
+        else
+        {
+            // A host name: listen on what it resolves to.
+            foreach (var resolved in Dns.GetHostAddresses(host))
+            {
+                kestrel.Listen(resolved, port, Configure);
+            }
+        }
+    }
+
+    private static bool SameServers(OtlpReceiverArguments a, OtlpReceiverArguments b) =>
+        a.Grpc?.Endpoint == b.Grpc?.Endpoint && a.Http?.Endpoint == b.Http?.Endpoint
+        && ReferenceEquals(a.Grpc?.Tls, b.Grpc?.Tls) && ReferenceEquals(a.Http?.Tls, b.Http?.Tls)
+        && a.Http?.TracesUrlPath == b.Http?.TracesUrlPath && a.Grpc?.MaxRecvMsgSize == b.Grpc?.MaxRecvMsgSize
+        && (a.Grpc is null) == (b.Grpc is null) && (a.Http is null) == (b.Http is null);
+
+    /// <summary>The gRPC service; ASP.NET Core creates one per call, the component is a singleton.</summary>
+    internal sealed class OtlpGrpcTraceService(OtlpReceiverComponent receiver) : TraceService.TraceServiceBase
+    {
+        public override Task<ExportTraceServiceResponse> Export(ExportTraceServiceRequest request, ServerCallContext context)
+        {
+            IReadOnlyDictionary<string, IReadOnlyList<string>>? metadata = null;
+            if (receiver._arguments.Grpc?.IncludeMetadata == true)
+            {
+                var map = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+                foreach (var entry in context.RequestHeaders)
+                {
+                    if (!entry.IsBinary)
+                    {
+                        map[entry.Key] = map.TryGetValue(entry.Key, out var existing) ? [.. existing, entry.Value] : [entry.Value];
+                    }
+                }
+
+                metadata = map;
+            }
+
+            return receiver.IngestAsync(request, metadata, context.CancellationToken);
+        }
+    }
+
+    /// <summary>OTLP/HTTP: protobuf or JSON bodies, optionally compressed, answered in the same content type.</summary>
+    private sealed class OtlpHttpHandler(OtlpReceiverComponent receiver, HttpServerArguments arguments)
+    {
+        private readonly long _maxBody = ByteSize.TryParse(arguments.MaxRequestBodySize, out var max) ? max : 20 * 1024 * 1024;
+
+        public async Task HandleAsync(HttpContext context)
+        {
+            var contentType = context.Request.ContentType ?? "";
+            var json = contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase);
+            if (!json && !contentType.StartsWith("application/x-protobuf", StringComparison.OrdinalIgnoreCase))
+            {
+                await WriteStatusAsync(context, StatusCodes.Status415UnsupportedMediaType, false, $"unsupported content type \"{contentType}\"; use application/x-protobuf or application/json").ConfigureAwait(false);
+                return;
+            }
+
+            byte[] body;
+            try
+            {
+                body = await ReadBodyAsync(context).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                await WriteStatusAsync(context, StatusCodes.Status400BadRequest, json, ex.Message).ConfigureAwait(false);
+                return;
+            }
+            catch (NotSupportedException ex)
+            {
+                await WriteStatusAsync(context, StatusCodes.Status415UnsupportedMediaType, json, ex.Message).ConfigureAwait(false);
+                return;
+            }
+            catch (BodyTooLargeException)
+            {
+                await WriteStatusAsync(context, StatusCodes.Status413PayloadTooLarge, json, $"request body larger than max_request_body_size ({arguments.MaxRequestBodySize})").ConfigureAwait(false);
+                return;
+            }
+
+            ExportTraceServiceRequest request;
+            try
+            {
+                request = json ? OtlpJson.ParseTraces(System.Text.Encoding.UTF8.GetString(body)) : ExportTraceServiceRequest.Parser.ParseFrom(body);
+            }
+            catch (Exception ex) when (ex is InvalidProtocolBufferException or FormatException or System.Text.Json.JsonException)
+            {
+                await WriteStatusAsync(context, StatusCodes.Status400BadRequest, json, "cannot decode the request: " + ex.Message).ConfigureAwait(false);
+                return;
+            }
+
+            IReadOnlyDictionary<string, IReadOnlyList<string>>? metadata = null;
+            if (arguments.IncludeMetadata)
+            {
+                var map = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+                foreach (var (key, values) in context.Request.Headers)
+                {
+                    map[key.ToLowerInvariant()] = values.Select(v => v ?? "").ToArray();
+                }
+
+                metadata = map;
+            }
+
+            ExportTraceServiceResponse response;
+            try
+            {
+                response = await receiver.IngestAsync(request, metadata, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (RpcException ex)
+            {
+                // Refused by the pipeline: 503 tells OTLP/HTTP clients to retry.
+                await WriteStatusAsync(context, StatusCodes.Status503ServiceUnavailable, json, ex.Status.Detail).ConfigureAwait(false);
+                return;
+            }
+
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            if (json)
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(OtlpJson.Format(response)).ConfigureAwait(false);
+            }
+            else
+            {
+                context.Response.ContentType = "application/x-protobuf";
+                await context.Response.Body.WriteAsync(response.ToByteArray()).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<byte[]> ReadBodyAsync(HttpContext context)
+        {
+            var encoding = context.Request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant();
+            if (!arguments.CompressionAlgorithms.Contains(encoding == "identity" ? "" : encoding))
+            {
+                throw new NotSupportedException($"content encoding \"{encoding}\" is not enabled in compression_algorithms");
+            }
+
+            Stream source = encoding switch
+            {
+                "" or "identity" => context.Request.Body,
+                "gzip" => new GZipStream(context.Request.Body, CompressionMode.Decompress, leaveOpen: true),
+                "deflate" or "zlib" => new ZLibStream(context.Request.Body, CompressionMode.Decompress, leaveOpen: true),
+                "zstd" => new ZstdSharp.DecompressionStream(context.Request.Body, leaveOpen: true),
+                _ => throw new NotSupportedException($"content encoding \"{encoding}\" is not supported by River"),
+            };
+            await using (source.ConfigureAwait(false))
+            {
+                using var buffer = new MemoryStream();
+                var chunk = new byte[81920];
+                int read;
+                while ((read = await source.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+                {
+                    // Limit the decompressed size too, or a small gzip bomb could fill memory.
+                    if (buffer.Length + read > _maxBody)
+                    {
+                        throw new BodyTooLargeException();
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+
+                return buffer.ToArray();
+            }
+        }
+
+        private static async Task WriteStatusAsync(HttpContext context, int statusCode, bool json, string message)
+        {
+            // OTLP/HTTP failures carry a google.rpc.Status body in the request's encoding.
+            var status = new River.Components.Telemetry.Otlp.Rpc.Status
+            {
+                Code = statusCode switch
+                {
+                    StatusCodes.Status503ServiceUnavailable => (int)StatusCode.Unavailable,
+                    StatusCodes.Status413PayloadTooLarge => (int)StatusCode.ResourceExhausted,
+                    _ => (int)StatusCode.InvalidArgument,
+                },
+                Message = message,
+            };
+            context.Response.StatusCode = statusCode;
+            if (statusCode == StatusCodes.Status503ServiceUnavailable)
+            {
+                context.Response.Headers.RetryAfter = "1";
+            }
+
+            if (json)
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(OtlpJson.Format(status)).ConfigureAwait(false);
+            }
+            else
+            {
+                context.Response.ContentType = "application/x-protobuf";
+                await context.Response.Body.WriteAsync(status.ToByteArray()).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private sealed class BodyTooLargeException : Exception;
+
+    /// <summary>Sends Kestrel's own warnings to the component's logger.</summary>
+    private sealed class ForwardingLoggerProvider(ILogger target) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => target;
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using Prometheus;
+
+namespace River.Components.Prom;
+
+/// <summary>
+/// The internal metrics of the metrics pipeline, named as Alloy names them and labelled with <c>component_id</c>.
+/// Registered in the runtime's registry when given, otherwise in a private one (tests, standalone use).
+/// </summary>
+internal sealed class PipelineMetrics
+{
+    private static readonly CollectorRegistry FallbackRegistry = global::Prometheus.Metrics.NewCustomRegistry();
+
+    public PipelineMetrics(CollectorRegistry? registry, string componentId)
+    {
+        var f = global::Prometheus.Metrics.WithCustomRegistry(registry ?? FallbackRegistry);
+        string[] rw = ["component_id", "remote_name", "url"];
+        Factory = f;
+        ComponentId = componentId;
+        SamplesSent = f.CreateCounter("prometheus_remote_storage_samples_total", "Samples sent to remote storage.", rw);
+        SamplesFailed = f.CreateCounter("prometheus_remote_storage_samples_failed_total", "Samples that failed on send and were not retried (4xx).", rw);
+        SamplesRetried = f.CreateCounter("prometheus_remote_storage_samples_retried_total", "Samples re-sent after a recoverable error.", rw);
+        SamplesDropped = f.CreateCounter("prometheus_remote_storage_samples_dropped_total", "Samples dropped before sending (relabelling, invalid labels, age limit, WAL expiry).", rw);
+        SamplesPending = f.CreateGauge("prometheus_remote_storage_samples_pending", "Samples queued in shards waiting to be sent.", rw);
+        BytesSent = f.CreateCounter("prometheus_remote_storage_bytes_total", "Compressed request bytes sent.", rw);
+        Shards = f.CreateGauge("prometheus_remote_storage_shards", "Current shard count.", rw);
+        ShardsDesired = f.CreateGauge("prometheus_remote_storage_shards_desired", "Shard count the queue computed as needed.", rw);
+        SentBatchDuration = f.CreateHistogram("prometheus_remote_storage_sent_batch_duration_seconds", "Duration of send calls.", new HistogramConfiguration { LabelNames = rw, Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
+        HighestSent = f.CreateGauge("prometheus_remote_storage_queue_highest_sent_timestamp_seconds", "Newest sample timestamp successfully sent.", rw);
+        WalAppended = f.CreateCounter("prometheus_remote_write_wal_samples_appended_total", "Samples appended to the WAL.", ["component_id"]);
+        WalSize = f.CreateGauge("prometheus_remote_write_wal_size_bytes", "Bytes of WAL segments on disk.", ["component_id"]);
+        WalCorrupt = f.CreateCounter("prometheus_remote_write_wal_corrupt_records_total", "WAL records skipped because their checksum failed.", ["component_id"]);
+        ScrapeTargets = f.CreateGauge("prometheus_scrape_targets_gauge", "Number of scrape targets.", ["component_id"]);
+        ForwardedSamples = f.CreateCounter("prometheus_forwarded_samples_total", "Samples forwarded to receivers.", ["component_id"]);
+        ScrapeErrors = f.CreateCounter("prometheus_scrape_errors_total", "Failed scrapes by reason (http, parse, limit, timeout, forward).", ["component_id", "reason"]);
+        FanoutLatency = f.CreateHistogram("prometheus_fanout_latency", "Time to commit one scrape to the receivers.", new HistogramConfiguration { LabelNames = ["component_id"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
+    }
+
+    public MetricFactory Factory { get; }
+
+    public string ComponentId { get; }
+
+    public Counter SamplesSent { get; }
+
+    public Counter SamplesFailed { get; }
+
+    public Counter SamplesRetried { get; }
+
+    public Counter SamplesDropped { get; }
+
+    public Gauge SamplesPending { get; }
+
+    public Counter BytesSent { get; }
+
+    public Gauge Shards { get; }
+
+    public Gauge ShardsDesired { get; }
+
+    public Histogram SentBatchDuration { get; }
+
+    public Gauge HighestSent { get; }
+
+    public Counter WalAppended { get; }
+
+    public Gauge WalSize { get; }
+
+    public Counter WalCorrupt { get; }
+
+    public Gauge ScrapeTargets { get; }
+
+    public Counter ForwardedSamples { get; }
+
+    public Counter ScrapeErrors { get; }
+
+    public Histogram FanoutLatency { get; }
+}

@@ -1,0 +1,139 @@
+using System.Collections.Immutable;
+using River.Diagnostics;
+using River.Syntax;
+
+namespace River.Eval;
+
+/// <summary>
+/// One reference found in an expression: an identifier followed by its uninterrupted <c>.name</c> chain
+/// (<c>prometheus.remote_write.default.receiver</c>). Indexing or a call ends the chain: <c>a.b[0].c</c> gives
+/// <c>a.b</c>, <c>f().x</c> gives <c>f</c>.
+/// </summary>
+/// <param name="Parts">The identifier and field names, in order.</param>
+/// <param name="Span">The span of the whole chain.</param>
+public sealed record Reference(ImmutableArray<string> Parts, TextSpan Span)
+{
+    /// <summary>The dotted form, e.g. <c>prometheus.remote_write.default.receiver</c>.</summary>
+    public string Dotted => string.Join('.', Parts);
+
+    /// <summary>True when the first name is a standard-library name (the runtime usually ignores those).</summary>
+    public bool IsStdlib => Stdlib.Contains(Parts[0]);
+}
+
+/// <summary>
+/// Finds what a block, body or expression references, for building the component graph: the runtime resolves each
+/// <see cref="Reference"/> against component IDs by trying its prefixes shortest first.
+/// </summary>
+public static class ReferenceCollector
+{
+    /// <summary>Every reference in a block's body (nested blocks included), in source order.</summary>
+    public static IReadOnlyList<Reference> Collect(BlockStatement block) => Collect(block.Body);
+
+    /// <summary>Every reference in a list of statements, in source order.</summary>
+    public static IReadOnlyList<Reference> Collect(ImmutableArray<Statement> body)
+    {
+        var list = new List<Reference>();
+        foreach (var s in body)
+        {
+            CollectStatement(s, list);
+        }
+
+        return list;
+    }
+
+    /// <summary>Every reference in one expression, in source order.</summary>
+    public static IReadOnlyList<Reference> Collect(Expr expr)
+    {
+        var list = new List<Reference>();
+        Walk(expr, list);
+        return list;
+    }
+
+    private static void CollectStatement(Statement s, List<Reference> list)
+    {
+        switch (s)
+        {
+            case AttributeStatement a:
+                Walk(a.Value, list);
+                break;
+            case BlockStatement b:
+                foreach (var inner in b.Body)
+                {
+                    CollectStatement(inner, list);
+                }
+
+                break;
+        }
+    }
+
+    private static void Walk(Expr expr, List<Reference> list)
+    {
+        switch (expr)
+        {
+            case IdentifierExpr id:
+                list.Add(new Reference([id.Name], id.Span));
+                break;
+            case AccessExpr access:
+            {
+                // Unwind the .name chain to its base; if the base is an identifier the whole chain is one reference.
+                var names = new List<string>();
+                Expr current = access;
+                while (current is AccessExpr a)
+                {
+                    names.Add(a.Name.Name);
+                    current = a.Value;
+                }
+
+                if (current is IdentifierExpr root)
+                {
+                    names.Add(root.Name);
+                    names.Reverse();
+                    list.Add(new Reference([.. names], root.Span.Union(access.Span)));
+                }
+                else
+                {
+                    Walk(current, list);
+                }
+
+                break;
+            }
+
+            case IndexExpr index:
+                Walk(index.Value, list);
+                Walk(index.Index, list);
+                break;
+            case CallExpr call:
+                Walk(call.Callee, list);
+                foreach (var arg in call.Arguments)
+                {
+                    Walk(arg, list);
+                }
+
+                break;
+            case ArrayExpr arr:
+                foreach (var e in arr.Elements)
+                {
+                    Walk(e, list);
+                }
+
+                break;
+            case ObjectExpr obj:
+                foreach (var f in obj.Fields)
+                {
+                    Walk(f.Value, list);
+                }
+
+                break;
+            case UnaryExpr u:
+                Walk(u.Operand, list);
+                break;
+            case BinaryExpr b:
+                Walk(b.Left, list);
+                Walk(b.Right, list);
+                break;
+            case ParenExpr p:
+                Walk(p.Inner, list);
+                break;
+        }
+    }
+}

@@ -1,0 +1,498 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using River.Diagnostics;
+using River.Syntax;
+using River.Values;
+
+namespace River.Runtime;
+
+/// <summary>The outcome of applying a configuration: success, or the diagnostics that made it fail.</summary>
+public sealed record ApplyResult(bool Success, IReadOnlyList<Diagnostic> Diagnostics, DateTimeOffset Time)
+{
+    /// <summary>The error diagnostics only.</summary>
+    public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.Severity == Severity.Error);
+}
+
+/// <summary>
+/// Owns the running graph. <see cref="ApplyAsync"/> loads a configuration transactionally (everything is planned,
+/// decoded and built before anything running is touched); the evaluation loop re-evaluates the dependants of
+/// components whose exports changed, on its own task, coalescing bursts.
+/// </summary>
+public sealed class ComponentController : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _graphLock = new(1, 1);
+    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly Lock _queueGate = new();
+    private readonly List<ComponentNode> _queue = [];
+    private readonly HashSet<ComponentNode> _queued = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ILogger _logger;
+    private RuntimeGraph _graph = RuntimeGraph.Empty;
+    private Task? _loop;
+    private int _signalled;
+
+    /// <summary>Creates a controller; call <see cref="Start"/> to run its evaluation loop.</summary>
+    public ComponentController(ControllerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        Metrics = options.Metrics ?? new RuntimeMetrics("0.0.0");
+        _logger = options.LoggerFactory.CreateLogger("controller");
+    }
+
+    /// <summary>The options the controller was created with.</summary>
+    public ControllerOptions Options { get; }
+
+    /// <summary>River's own metrics.</summary>
+    public RuntimeMetrics Metrics { get; }
+
+    internal IComponentEvaluator Evaluator => Options.Evaluator;
+
+    /// <summary>True once a configuration has been applied successfully.</summary>
+    public bool Loaded { get; private set; }
+
+    /// <summary>The last apply's result (null before the first).</summary>
+    public ApplyResult? LastResult { get; private set; }
+
+    /// <summary>The installed components in topological order (dependencies first).</summary>
+    public IReadOnlyList<ComponentNode> Components => _graph.Order;
+
+    /// <summary>Finds an installed component by id.</summary>
+    public bool TryGetComponent(string id, out ComponentNode node) => _graph.Nodes.TryGetValue(id, out node!);
+
+    /// <summary>The components <paramref name="node"/> references.</summary>
+    public IReadOnlyList<ComponentNode> DependenciesOf(ComponentNode node) => _graph.DependenciesOf(node);
+
+    /// <summary>The components that reference <paramref name="node"/>.</summary>
+    public IReadOnlyList<ComponentNode> DependantsOf(ComponentNode node) => _graph.DependantsOf(node);
+
+    /// <summary>Starts the evaluation loop.</summary>
+    public void Start() => _loop ??= Task.Run(() => EvaluationLoopAsync(_stopping.Token));
+
+    /// <summary>
+    /// Applies parsed files: plan the graph, decode every component's arguments in dependency order and build new
+    /// components. Any error leaves the running graph untouched (new instances built on the way are disposed).
+    /// On success, unchanged components keep running, changed ones get <see cref="IComponent.Update"/>, removed ones
+    /// are stopped and disposed (dependants first), new ones start (dependencies first).
+    /// </summary>
+    public async Task<ApplyResult> ApplyAsync(IReadOnlyList<ConfigFile> files, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        await _graphLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await ApplyLockedAsync(files).ConfigureAwait(false);
+            LastResult = result;
+            if (result.Success)
+            {
+                Loaded = true;
+                Metrics.LoadSucceeded(files.Select(f => f.Source.Text));
+            }
+            else
+            {
+                Metrics.LoadFailed();
+            }
+
+            Metrics.SetRunning(_graph.Order);
+            return result;
+        }
+        finally
+        {
+            _graphLock.Release();
+        }
+    }
+
+    /// <summary>Records a load that failed before reaching the controller (unreadable file, syntax errors).</summary>
+    public ApplyResult RecordFailure(IReadOnlyList<Diagnostic> diagnostics)
+    {
+        var result = new ApplyResult(false, diagnostics, DateTimeOffset.UtcNow);
+        LastResult = result;
+        Metrics.LoadFailed();
+        return result;
+    }
+
+    private async Task<ApplyResult> ApplyLockedAsync(IReadOnlyList<ConfigFile> files)
+    {
+        var plan = GraphLoader.Plan(files, Options.Registry, Options.Evaluator, Options.Stability);
+        var diagnostics = plan.Diagnostics;
+        if (diagnostics.HasErrors)
+        {
+            return new ApplyResult(false, diagnostics.Items.ToList(), DateTimeOffset.UtcNow);
+        }
+
+        var logging = new LoggingArguments();
+        if (plan.Logging is { } loggingBlock)
+        {
+            var decoded = Options.Evaluator.DecodeArguments(
+                loggingBlock.Block, loggingBlock.Source, typeof(LoggingArguments), EmptyScope, Options.Stability, diagnostics);
+            if (decoded is LoggingArguments l)
+            {
+                logging = l;
+            }
+        }
+
+        // Stage: decode every component in dependency order against the staged nodes' exports.
+        var old = _graph;
+        var staged = new List<StagedComponent>(plan.Components.Count);
+        var nodes = new Dictionary<string, ComponentNode>(plan.Components.Count, StringComparer.Ordinal);
+        foreach (var declaration in plan.Components)
+        {
+            var reused = old.Nodes.TryGetValue(declaration.Id, out var existing) && existing.Registration == declaration.Registration;
+            var node = reused ? existing! : new ComponentNode(this, declaration.Registration, declaration.Block, declaration.Source)
+            {
+                Logger = Options.LoggerFactory.CreateLogger("component:" + declaration.Id),
+            };
+            nodes.Add(declaration.Id, node);
+            var started = Stopwatch.GetTimestamp();
+            var scope = BuildScope(plan.Dependencies[declaration.Id].Select(id => nodes[id]));
+            var local = new DiagnosticBag();
+            var arguments = Options.Evaluator.DecodeArguments(
+                declaration.Block, declaration.Source, declaration.Registration.ArgumentsType, scope, Options.Stability, local);
+            Metrics.ObserveEvaluation(Stopwatch.GetElapsedTime(started));
+            diagnostics.AddRange(local.Items);
+            if (arguments is null || local.HasErrors)
+            {
+                continue;
+            }
+
+            var encoded = TryEncode(arguments);
+            if (reused)
+            {
+                staged.Add(new StagedComponent(node, declaration, arguments, encoded, IsNew: false, Changed: !ArgumentsEqual(encoded, node), 0));
+                continue;
+            }
+
+            try
+            {
+                node.Build(arguments, encoded);
+                staged.Add(new StagedComponent(node, declaration, arguments, encoded, IsNew: true, Changed: true, node.ExportsVersion));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                diagnostics.Error(declaration.Source, declaration.Block.NameSpan, "Failed to build component: building component: " + ex.Message);
+            }
+        }
+
+        if (diagnostics.HasErrors)
+        {
+            foreach (var s in staged.Where(s => s.IsNew))
+            {
+                await s.Node.StopAsync(Options.ShutdownDeadline).ConfigureAwait(false);
+            }
+
+            return new ApplyResult(false, diagnostics.Items.ToList(), DateTimeOffset.UtcNow);
+        }
+
+        // Commit.
+        var graph = RuntimeGraph.Create(plan, nodes);
+        var removed = old.Order.Where(n => !nodes.TryGetValue(n.Id, out var kept) || kept != n).Reverse().ToList();
+        foreach (var node in removed)
+        {
+            await node.StopAsync(Options.ShutdownDeadline).ConfigureAwait(false);
+        }
+
+        _graph = graph;
+        foreach (var s in staged)
+        {
+            s.Node.Block = s.Declaration.Block;
+            s.Node.Source = s.Declaration.Source;
+            if (!s.IsNew && s.Changed)
+            {
+                try
+                {
+                    s.Node.Update(s.Arguments, s.Encoded);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // The new arguments were valid but the component refused them: it keeps its old arguments.
+                    s.Node.SetEvalHealth(ComponentHealth.Unhealthy("component evaluation failed: updating component: " + ex.Message));
+                    _logger.LogError(ex, "updating component {Id} failed", s.Node.Id);
+                    continue;
+                }
+            }
+
+            s.Node.SetEvalHealth(ComponentHealth.Healthy("component evaluated"));
+        }
+
+        foreach (var s in staged.Where(s => s.IsNew))
+        {
+            s.Node.IsLive = true;
+            s.Node.Start();
+
+            // Exports published between this node's staging and now were not seen by its dependants.
+            if (s.Node.ExportsVersion != s.ExportsVersionAtStaging)
+            {
+                EnqueueExportsChanged(s.Node);
+            }
+        }
+
+        Options.OnLoggingChanged?.Invoke(logging);
+        _logger.LogInformation("config loaded: {Count} components ({New} new, {Removed} removed)", graph.Order.Count, staged.Count(s => s.IsNew), removed.Count);
+        return new ApplyResult(true, diagnostics.Items.ToList(), DateTimeOffset.UtcNow);
+    }
+
+    private static readonly IReadOnlyDictionary<string, Value> EmptyScope = new Dictionary<string, Value>();
+
+    /// <summary>Queues a node whose exports changed; its dependants are evaluated on the controller's loop.</summary>
+    internal void EnqueueExportsChanged(ComponentNode node)
+    {
+        lock (_queueGate)
+        {
+            if (_queued.Add(node))
+            {
+                _queue.Add(node);
+            }
+        }
+
+        if (Interlocked.Exchange(ref _signalled, 1) == 0)
+        {
+            _signal.Release();
+        }
+    }
+
+    private async Task EvaluationLoopAsync(CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await _signal.WaitAsync(token).ConfigureAwait(false);
+                Volatile.Write(ref _signalled, 0);
+                await _graphLock.WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                ProcessQueue();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _logger.LogError(ex, "evaluation loop failed");
+            }
+            finally
+            {
+                _graphLock.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Drains the queue until it stays empty: each batch re-evaluates the distinct direct dependants of the changed
+    /// nodes in topological order; dependants whose own exports change enqueue themselves, so propagation proceeds
+    /// breadth-first and stops where exports stop changing.
+    /// </summary>
+    private void ProcessQueue()
+    {
+        var batch = new List<ComponentNode>();
+        var dependants = new List<ComponentNode>();
+        var seen = new HashSet<ComponentNode>();
+        while (true)
+        {
+            batch.Clear();
+            lock (_queueGate)
+            {
+                batch.AddRange(_queue);
+                _queue.Clear();
+                _queued.Clear();
+            }
+
+            if (batch.Count == 0)
+            {
+                Metrics.SetQueueSize(0);
+                Metrics.SetRunning(_graph.Order);
+                return;
+            }
+
+            Metrics.SetQueueSize(batch.Count);
+            var graph = _graph;
+            dependants.Clear();
+            seen.Clear();
+            foreach (var node in batch)
+            {
+                if (!graph.Contains(node))
+                {
+                    continue;
+                }
+
+                foreach (var dependant in graph.DependantsOf(node))
+                {
+                    if (seen.Add(dependant))
+                    {
+                        dependants.Add(dependant);
+                    }
+                }
+            }
+
+            if (dependants.Count > 1)
+            {
+                dependants.Sort((a, b) => graph.RankOf(a).CompareTo(graph.RankOf(b)));
+            }
+
+            foreach (var dependant in dependants)
+            {
+                Evaluate(dependant, graph);
+            }
+        }
+    }
+
+    /// <summary>Re-evaluates one installed node: decode, and Update only when the arguments changed.</summary>
+    private void Evaluate(ComponentNode node, RuntimeGraph graph)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var diagnostics = new DiagnosticBag();
+        var arguments = Options.Evaluator.DecodeArguments(
+            node.Block, node.Source, node.Registration.ArgumentsType, BuildScope(graph.DependenciesOf(node)), Options.Stability, diagnostics);
+        if (arguments is null || diagnostics.HasErrors)
+        {
+            var first = diagnostics.Items.FirstOrDefault(d => d.Severity == Severity.Error);
+            node.SetEvalHealth(ComponentHealth.Unhealthy("component evaluation failed: " + (first?.ToString() ?? "decoding configuration failed")));
+        }
+        else if (TryEncode(arguments) is var encoded && ArgumentsEqual(encoded, node))
+        {
+            node.SetEvalHealth(ComponentHealth.Healthy("component evaluated"));
+        }
+        else
+        {
+            try
+            {
+                node.Update(arguments, encoded);
+                node.SetEvalHealth(ComponentHealth.Healthy("component evaluated"));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                node.SetEvalHealth(ComponentHealth.Unhealthy("component evaluation failed: updating component: " + ex.Message));
+                node.Logger.LogError(ex, "updating component failed");
+            }
+        }
+
+        Metrics.ObserveEvaluation(Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// The scope of one evaluation: each dependency's exports placed at its dotted id, so that
+    /// <c>a.b.c.x</c> reads field <c>x</c> of the exports of <c>a.b.c</c>.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, Value> BuildScope(IEnumerable<ComponentNode> dependencies)
+    {
+        Dictionary<string, object>? root = null;
+        foreach (var dependency in dependencies)
+        {
+            root ??= new Dictionary<string, object>(StringComparer.Ordinal);
+            var parts = dependency.IdParts;
+            var level = root;
+            for (var i = 0; i < parts.Length - 1; i++)
+            {
+                if (!level.TryGetValue(parts[i], out var child) || child is not Dictionary<string, object> branch)
+                {
+                    branch = new Dictionary<string, object>(StringComparer.Ordinal);
+                    level[parts[i]] = branch;
+                }
+
+                level = branch;
+            }
+
+            level[parts[^1]] = dependency.Exports;
+        }
+
+        if (root is null)
+        {
+            return EmptyScope;
+        }
+
+        var scope = new Dictionary<string, Value>(root.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in root)
+        {
+            scope[key] = ToValue(value);
+        }
+
+        return scope;
+
+        static Value ToValue(object item)
+        {
+            if (item is Value leaf)
+            {
+                return leaf;
+            }
+
+            var branch = (Dictionary<string, object>)item;
+            var fields = new OrderedDictionary<string, Value>(branch.Count, StringComparer.Ordinal);
+            foreach (var (key, value) in branch)
+            {
+                fields.Add(key, ToValue(value));
+            }
+
+            return new ObjectValue(fields);
+        }
+    }
+
+    /// <summary>
+    /// Deep equality of new arguments with a node's current ones, by their River encoding. Arguments that cannot be
+    /// encoded count as changed: an extra Update is safe, a missed one is not.
+    /// </summary>
+    private static bool ArgumentsEqual(Value? encoded, ComponentNode node) =>
+        encoded is not null && node.ArgumentsValue is { } current && current.Equals(encoded);
+
+    private Value? TryEncode(object arguments)
+    {
+        try
+        {
+            return Options.Evaluator.Encode(arguments);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogDebug(ex, "arguments of type {Type} cannot be encoded; they will always count as changed", arguments.GetType().Name);
+            return null;
+        }
+    }
+
+    /// <summary>Stops every component, dependants before their dependencies, and the evaluation loop.</summary>
+    public async Task StopAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        await _graphLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var graph = _graph;
+            for (var i = graph.Order.Count - 1; i >= 0; i--)
+            {
+                var node = graph.Order[i];
+                await node.StopAsync(Options.ShutdownDeadline).ConfigureAwait(false);
+            }
+
+            _graph = RuntimeGraph.Empty;
+        }
+        finally
+        {
+            _graphLock.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+    }
+
+    private sealed record StagedComponent(
+        ComponentNode Node,
+        ComponentDeclaration Declaration,
+        object Arguments,
+        Value? Encoded,
+        bool IsNew,
+        bool Changed,
+        long ExportsVersionAtStaging);
+}

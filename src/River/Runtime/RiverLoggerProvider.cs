@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace River.Runtime;
+
+/// <summary>
+/// River's log output: one line per entry on stderr (or a given writer), in logfmt (default) or JSON, at the level
+/// set by the top-level <c>logging</c> block; both can change at every reload. A logger whose category is
+/// <c>component:{id}</c> tags its lines with <c>component_id={id}</c>.
+/// </summary>
+public sealed class RiverLoggerProvider : ILoggerProvider, ILoggerFactory
+{
+    private readonly TextWriter _output;
+    private readonly Lock _gate = new();
+
+    /// <summary>Creates a provider writing to <paramref name="output"/> (stderr when null).</summary>
+    public RiverLoggerProvider(TextWriter? output = null) => _output = output ?? Console.Error;
+
+    /// <summary>The least severe level written.</summary>
+    public LogLevel MinimumLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>True for JSON lines, false for logfmt.</summary>
+    public bool Json { get; set; }
+
+    /// <summary>Applies a <c>logging</c> block.</summary>
+    public void Apply(LoggingArguments arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        MinimumLevel = arguments.Level switch
+        {
+            "debug" => LogLevel.Debug,
+            "warn" => LogLevel.Warning,
+            "error" => LogLevel.Error,
+            _ => LogLevel.Information,
+        };
+        Json = arguments.Format == "json";
+    }
+
+    /// <inheritdoc/>
+    public ILogger CreateLogger(string categoryName) => new RiverLogger(this, categoryName);
+
+    /// <inheritdoc/>
+    public void AddProvider(ILoggerProvider provider)
+    {
+        // River logs through this provider only.
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _output.Flush();
+
+    private void Write(string category, LogLevel level, string message, Exception? exception, IEnumerable<KeyValuePair<string, object?>> fields)
+    {
+        var entries = new List<KeyValuePair<string, string>>
+        {
+            new("ts", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)),
+            new("level", LevelName(level)),
+            new("msg", message),
+        };
+        if (category.StartsWith("component:", StringComparison.Ordinal))
+        {
+            entries.Add(new("component_id", category["component:".Length..]));
+        }
+        else
+        {
+            entries.Add(new("service", category));
+        }
+
+        foreach (var (key, value) in fields)
+        {
+            if (key != "{OriginalFormat}")
+            {
+                entries.Add(new(ToSnake(key), Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null"));
+            }
+        }
+
+        if (exception is not null)
+        {
+            entries.Add(new("err", exception.Message));
+        }
+
+        var line = Json ? FormatJson(entries) : FormatLogfmt(entries);
+        lock (_gate)
+        {
+            _output.WriteLine(line);
+            _output.Flush();
+        }
+    }
+
+    private static string FormatLogfmt(List<KeyValuePair<string, string>> entries)
+    {
+        var text = new StringBuilder();
+        foreach (var (key, value) in entries)
+        {
+            if (text.Length > 0)
+            {
+                text.Append(' ');
+            }
+
+            text.Append(key).Append('=');
+            if (value.Length > 0 && value.All(c => c > ' ' && c != '"' && c != '='))
+            {
+                text.Append(value);
+            }
+            else
+            {
+                text.Append('"').Append(value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)).Append('"');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string FormatJson(List<KeyValuePair<string, string>> entries)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, value) in entries)
+            {
+                writer.WriteString(key, value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static string LevelName(LogLevel level) => level switch
+    {
+        LogLevel.Trace or LogLevel.Debug => "debug",
+        LogLevel.Information => "info",
+        LogLevel.Warning => "warn",
+        _ => "error",
+    };
+
+    private static string ToSnake(string name)
+    {
+        var text = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0)
+                {
+                    text.Append('_');
+                }
+
+                text.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                text.Append(c);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private sealed class RiverLogger(RiverLoggerProvider provider, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= provider.MinimumLevel;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+
+            var fields = state as IEnumerable<KeyValuePair<string, object?>> ?? [];
+            provider.Write(category, logLevel, formatter(state, exception), exception, fields);
+        }
+    }
+}

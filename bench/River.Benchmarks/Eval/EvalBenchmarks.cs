@@ -11,7 +11,8 @@ namespace River.Benchmarks.Eval;
 /// Evaluating the generated 10 000-block configuration (the one <see cref="ParseBenchmarks"/> parses): every attribute
 /// expression evaluated, every block decoded into a typed argument class, and every block's references collected
 /// (what the loader does to build the graph). Parsing happens once in the setup.
-/// Run: <c>dotnet run -c Release --project bench/River.Benchmarks -- --filter '*EvalBenchmarks*'</c>.
+/// Run: <c>dotnet run -c Release --project bench/River.Benchmarks -- --filter '*EvalBenchmarks*'</c> (on the shared 2-core
+/// machine add <c>--inProcess --job short --iterationCount 7</c>: out-of-process builds time out there).
 /// </summary>
 [MemoryDiagnoser]
 public class EvalBenchmarks

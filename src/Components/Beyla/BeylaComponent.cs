@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using River.Components.Beyla.Discovery;
+using River.Components.Beyla.Ebpf;
 using River.Components.Telemetry.Traces;
 using River.Runtime;
 using River.Values;
@@ -45,6 +46,7 @@ public sealed class BeylaComponent : IComponent, IHealthReporter
     private BeylaArguments _arguments;
     private ComponentHealth _health = ComponentHealth.Healthy();
     private CancellationTokenSource? _generation;
+    private IHttpEventSource? _source;
 
     /// <summary>The catalog entry.</summary>
     public static ComponentRegistration Registration { get; } = new(
@@ -55,10 +57,12 @@ public sealed class BeylaComponent : IComponent, IHealthReporter
         static (options, args) => new BeylaComponent(options, (BeylaArguments)args));
 
     /// <summary>
-    /// Builds the kernel event source for a configuration; null (the default until the eBPF glue sets it) runs
-    /// discovery and metrics without request events.
+    /// Builds the kernel event source for a configuration: by default the eBPF capture
+    /// (<see cref="EbpfHttpEventSource.Create"/>); tests may replace it. A factory (or factory result) of null runs
+    /// discovery and metrics without request events. A source that is also an <see cref="IHealthReporter"/> reports
+    /// through the component's health (kernel refusal, lost events).
     /// </summary>
-    public static Func<BeylaArguments, ILogger, IHttpEventSource?>? EventSourceFactory { get; set; }
+    public static Func<BeylaArguments, ILogger, IHttpEventSource?>? EventSourceFactory { get; set; } = EbpfHttpEventSource.Create;
 
     /// <summary>Builds the component and publishes its targets.</summary>
     public BeylaComponent(ComponentOptions options, BeylaArguments arguments)
@@ -109,6 +113,14 @@ public sealed class BeylaComponent : IComponent, IHealthReporter
         {
             lock (_lock)
             {
+                // The event source's report (kernel refusal, lost events) shows while the component itself is fine.
+                if (_health.State == HealthState.Healthy && _source is IHealthReporter source
+                    && source.CurrentHealth is { } sourceHealth
+                    && (sourceHealth.State != HealthState.Healthy || sourceHealth.Message.Length > 0))
+                {
+                    return sourceHealth;
+                }
+
                 return _health;
             }
         }
@@ -191,6 +203,11 @@ public sealed class BeylaComponent : IComponent, IHealthReporter
         Tracer = tracer;
         var fanout = new TracesFanout(args.Output.Traces);
         using var source = EventSourceFactory?.Invoke(args, logger);
+        lock (_lock)
+        {
+            _source = source;
+        }
+
         discovery.SelectionChanged += change =>
         {
             tracer.OnDiscoveryChanged(change);

@@ -13,7 +13,12 @@ internal sealed class PipelineMetrics
     public PipelineMetrics(CollectorRegistry? registry, string componentId)
     {
         var f = global::Prometheus.Metrics.WithCustomRegistry(registry ?? FallbackRegistry);
-        string[] rw = ["component_id", "remote_name", "url"];
+
+        // The runtime's registry already carries component_id as a static label (prometheus-net refuses it twice), so
+        // the label is only added here on the private fallback registry; Labels() builds the matching values.
+        _ownLabel = registry is null;
+        string[] id = _ownLabel ? ["component_id"] : [];
+        string[] rw = [.. id, "remote_name", "url"];
         Factory = f;
         ComponentId = componentId;
         SamplesSent = f.CreateCounter("prometheus_remote_storage_samples_total", "Samples sent to remote storage.", rw);
@@ -26,16 +31,21 @@ internal sealed class PipelineMetrics
         ShardsDesired = f.CreateGauge("prometheus_remote_storage_shards_desired", "Shard count the queue computed as needed.", rw);
         SentBatchDuration = f.CreateHistogram("prometheus_remote_storage_sent_batch_duration_seconds", "Duration of send calls.", new HistogramConfiguration { LabelNames = rw, Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
         HighestSent = f.CreateGauge("prometheus_remote_storage_queue_highest_sent_timestamp_seconds", "Newest sample timestamp successfully sent.", rw);
-        WalAppended = f.CreateCounter("prometheus_remote_write_wal_samples_appended_total", "Samples appended to the WAL.", ["component_id"]);
-        WalSize = f.CreateGauge("prometheus_remote_write_wal_size_bytes", "Bytes of WAL segments on disk.", ["component_id"]);
-        WalCorrupt = f.CreateCounter("prometheus_remote_write_wal_corrupt_records_total", "WAL records skipped because their checksum failed.", ["component_id"]);
-        ScrapeTargets = f.CreateGauge("prometheus_scrape_targets_gauge", "Number of scrape targets.", ["component_id"]);
-        ForwardedSamples = f.CreateCounter("prometheus_forwarded_samples_total", "Samples forwarded to receivers.", ["component_id"]);
-        ScrapeErrors = f.CreateCounter("prometheus_scrape_errors_total", "Failed scrapes by reason (http, parse, limit, timeout, forward).", ["component_id", "reason"]);
-        FanoutLatency = f.CreateHistogram("prometheus_fanout_latency", "Time to commit one scrape to the receivers.", new HistogramConfiguration { LabelNames = ["component_id"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
+        WalAppended = f.CreateCounter("prometheus_remote_write_wal_samples_appended_total", "Samples appended to the WAL.", id);
+        WalSize = f.CreateGauge("prometheus_remote_write_wal_size_bytes", "Bytes of WAL segments on disk.", id);
+        WalCorrupt = f.CreateCounter("prometheus_remote_write_wal_corrupt_records_total", "WAL records skipped because their checksum failed.", id);
+        ScrapeTargets = f.CreateGauge("prometheus_scrape_targets_gauge", "Number of scrape targets.", id);
+        ForwardedSamples = f.CreateCounter("prometheus_forwarded_samples_total", "Samples forwarded to receivers.", id);
+        ScrapeErrors = f.CreateCounter("prometheus_scrape_errors_total", "Failed scrapes by reason (http, parse, limit, timeout, forward).", [.. id, "reason"]);
+        FanoutLatency = f.CreateHistogram("prometheus_fanout_latency", "Time to commit one scrape to the receivers.", new HistogramConfiguration { LabelNames = id, Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
     }
 
+    private readonly bool _ownLabel;
+
     public MetricFactory Factory { get; }
+
+    /// <summary>The label values of a series: the component id first when this instance adds that label itself.</summary>
+    public string[] Labels(params string[] rest) => _ownLabel ? [ComponentId, .. rest] : rest;
 
     public string ComponentId { get; }
 

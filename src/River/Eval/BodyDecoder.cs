@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections;
 using System.Collections.Immutable;
 using System.Reflection;
@@ -27,21 +28,28 @@ public static class BodyDecoder
     /// <summary>Decodes a whole block into a new instance of <paramref name="type"/>; null when any error was reported.</summary>
     public static object? Decode(Type type, BlockStatement block, Scope scope, SourceFile? source, DiagnosticBag diagnostics)
     {
-        var ctx = new DecodeContext(scope, source, diagnostics);
-        var instance = Create(type, block.Span, ctx);
-        if (instance is null)
+        var ctx = DecodeContext.Rent(scope, source, diagnostics);
+        try
         {
-            return null;
-        }
+            var instance = Create(type, block.Span, ctx);
+            if (instance is null)
+            {
+                return null;
+            }
 
-        var before = ctx.ErrorCount;
-        if (RiverSchema.For(type)?.Label is { } labelProperty)
+            var before = ctx.ErrorCount;
+            if (RiverSchema.For(type)?.Label is { } labelProperty)
+            {
+                SetLabel(labelProperty, instance, block.Label);
+            }
+
+            DecodeInto(instance, block.Body, block.Span, ctx);
+            return ctx.ErrorCount == before ? instance : null;
+        }
+        finally
         {
-            SetLabel(labelProperty, instance, block.Label);
+            DecodeContext.Return(ctx);
         }
-
-        DecodeInto(instance, block.Body, block.Span, ctx);
-        return ctx.ErrorCount == before ? instance : null;
     }
 
     /// <summary>
@@ -50,16 +58,23 @@ public static class BodyDecoder
     /// </summary>
     public static object? DecodeBody(Type type, ImmutableArray<Statement> body, TextSpan bodySpan, Scope scope, SourceFile? source, DiagnosticBag diagnostics)
     {
-        var ctx = new DecodeContext(scope, source, diagnostics);
-        var instance = Create(type, bodySpan, ctx);
-        if (instance is null)
+        var ctx = DecodeContext.Rent(scope, source, diagnostics);
+        try
         {
-            return null;
-        }
+            var instance = Create(type, bodySpan, ctx);
+            if (instance is null)
+            {
+                return null;
+            }
 
-        var before = ctx.ErrorCount;
-        DecodeInto(instance, body, bodySpan, ctx);
-        return ctx.ErrorCount == before ? instance : null;
+            var before = ctx.ErrorCount;
+            DecodeInto(instance, body, bodySpan, ctx);
+            return ctx.ErrorCount == before ? instance : null;
+        }
+        finally
+        {
+            DecodeContext.Return(ctx);
+        }
     }
 
     /// <summary>Typed convenience for <see cref="DecodeBody(Type, ImmutableArray{Statement}, TextSpan, Scope, SourceFile?, DiagnosticBag)"/>.</summary>
@@ -69,24 +84,59 @@ public static class BodyDecoder
 
     private sealed class DecodeContext
     {
+        // One context per thread is kept for the next decode (the loader decodes every component's block), so a
+        // decode allocates no bookkeeping; a nested decode on the same thread (from a Validate, say) gets a new one.
+        [ThreadStatic]
+        private static DecodeContext? t_spare;
+
         // Attribute expressions report into this bag first, so that their diagnostics land after any error from the
         // property setter, as before; one bag (and one evaluator) serves the whole decode instead of one per attribute.
-        private readonly DiagnosticBag _scratch = new();
+        private DiagnosticBag _scratch = new();
 
-        public DecodeContext(Scope scope, SourceFile? source, DiagnosticBag diagnostics)
+        private DecodeContext(Scope scope, SourceFile? source, DiagnosticBag diagnostics) => Reset(scope, source, diagnostics);
+
+        public SourceFile? Source { get; private set; }
+
+        public DiagnosticBag Diagnostics { get; private set; } = null!;
+
+        public ExpressionEvaluator Evaluator { get; private set; }
+
+        public int ErrorCount { get; private set; }
+
+        public static DecodeContext Rent(Scope scope, SourceFile? source, DiagnosticBag diagnostics)
+        {
+            var ctx = t_spare;
+            if (ctx is null)
+            {
+                return new DecodeContext(scope, source, diagnostics);
+            }
+
+            t_spare = null;
+            ctx.Reset(scope, source, diagnostics);
+            return ctx;
+        }
+
+        public static void Return(DecodeContext ctx)
+        {
+            // Drop every reference to the caller's objects so the spare keeps nothing alive.
+            if (ctx._scratch.Items.Count > 0)
+            {
+                ctx._scratch = new DiagnosticBag();
+            }
+
+            ctx.Source = null;
+            ctx.Diagnostics = null!;
+            ctx.Evaluator = default;
+            t_spare = ctx;
+        }
+
+        private void Reset(Scope scope, SourceFile? source, DiagnosticBag diagnostics)
         {
             Source = source;
             Diagnostics = diagnostics;
             Evaluator = new ExpressionEvaluator(scope, source, _scratch);
+            ErrorCount = 0;
         }
-
-        public SourceFile? Source { get; }
-
-        public DiagnosticBag Diagnostics { get; }
-
-        public ExpressionEvaluator Evaluator { get; }
-
-        public int ErrorCount { get; private set; }
 
         /// <summary>Where the next expression's diagnostics start in the scratch bag.</summary>
         public int ScratchMark => _scratch.Items.Count;
@@ -142,9 +192,9 @@ public static class BodyDecoder
         }
 
         var errorsBefore = ctx.ErrorCount;
-        // The statement that set each field, indexed by SchemaField.Index (one small array instead of a dictionary).
+        // The statement that set each field, indexed by SchemaField.Index (a pooled array instead of a dictionary).
         var fields = schema.Fields;
-        var seen = new Statement?[fields.Count];
+        var seen = fields.Count == 0 ? [] : ArrayPool<Statement?>.Shared.Rent(fields.Count);
         // Items of repeated blocks, by field index; allocated only when the body has a repeated block.
         IList?[]? repeated = null;
 
@@ -297,6 +347,11 @@ public static class BodyDecoder
                     : blockSpan;
                 ctx.Error(span, message);
             }
+        }
+
+        if (seen.Length > 0)
+        {
+            ArrayPool<Statement?>.Shared.Return(seen, clearArray: true);
         }
     }
 

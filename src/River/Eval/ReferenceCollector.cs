@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using River.Diagnostics;
 using River.Syntax;
 
@@ -76,19 +77,28 @@ public static class ReferenceCollector
             case AccessExpr access:
             {
                 // Unwind the .name chain to its base; if the base is an identifier the whole chain is one reference.
-                var names = new List<string>();
+                // Counted first so the parts go straight into one array (the loader does this for every reference).
+                var depth = 0;
                 Expr current = access;
                 while (current is AccessExpr a)
                 {
-                    names.Add(a.Name.Name);
+                    depth++;
                     current = a.Value;
                 }
 
                 if (current is IdentifierExpr root)
                 {
-                    names.Add(root.Name);
-                    names.Reverse();
-                    list.Add(new Reference([.. names], root.Span.Union(access.Span)));
+                    var names = new string[depth + 1];
+                    names[0] = root.Name;
+                    current = access;
+                    for (var i = depth; i > 0; i--)
+                    {
+                        var a = (AccessExpr)current;
+                        names[i] = a.Name.Name;
+                        current = a.Value;
+                    }
+
+                    list.Add(new Reference(ImmutableCollectionsMarshal.AsImmutableArray(names), root.Span.Union(access.Span)));
                 }
                 else
                 {

@@ -52,8 +52,11 @@ internal sealed class EvaluationAbortedException(Diagnostic diagnostic) : Except
     public Diagnostic Diagnostic { get; } = diagnostic;
 }
 
-/// <summary>The tree walker behind <see cref="RiverEvaluator"/>.</summary>
-internal sealed class ExpressionEvaluator(Scope scope, SourceFile? source, DiagnosticBag diagnostics)
+/// <summary>
+/// The tree walker behind <see cref="RiverEvaluator"/>. A struct: one is made per evaluated expression, and the loader
+/// evaluates tens of thousands of them.
+/// </summary>
+internal readonly struct ExpressionEvaluator(Scope scope, SourceFile? source, DiagnosticBag diagnostics)
 {
     public Value? TryEvaluate(Expr expr)
     {

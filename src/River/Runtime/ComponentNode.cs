@@ -123,8 +123,12 @@ public sealed class ComponentNode
         lock (_gate)
         {
             _evalHealth = health;
+            Evaluations++;
         }
     }
+
+    /// <summary>How many evaluations of the node's arguments have completed (successful or not).</summary>
+    public long Evaluations { get; private set; }
 
     internal void SetRunHealth(ComponentHealth health)
     {

@@ -487,18 +487,17 @@ internal sealed class AstBuilder
     }
 
     /// <summary>The literal of a literal token (NUMBER, FLOAT, STRING, RAW_STRING, TRUE, FALSE, NULL).</summary>
-    internal static LiteralExpr BuildLiteral(IToken token)
+    internal static LiteralExpr BuildLiteral(IToken token) =>
+        BuildLiteral(token.Type, token.Text, new TextSpan(Start(token), End(token)));
+
+    /// <summary>The literal of a literal token given by type, raw text and span.</summary>
+    internal static LiteralExpr BuildLiteral(int type, string raw, TextSpan span) => type switch
     {
-        var span = new TextSpan(Start(token), End(token));
-        var raw = token.Text;
-        return token.Type switch
-        {
-            G.RiverParser.NUMBER => new LiteralExpr(LiteralKind.Number, raw, null, span),
-            G.RiverParser.FLOAT => new LiteralExpr(LiteralKind.Float, raw, null, span),
-            G.RiverParser.STRING => new LiteralExpr(LiteralKind.String, raw, StringLiterals.Decode(raw), span),
-            G.RiverParser.RAW_STRING => new LiteralExpr(LiteralKind.RawString, raw, StringLiterals.DecodeRaw(raw), span),
-            G.RiverParser.TRUE or G.RiverParser.FALSE => new LiteralExpr(LiteralKind.Bool, raw, null, span),
-            _ => new LiteralExpr(LiteralKind.Null, raw, null, span),
-        };
-    }
+        G.RiverParser.NUMBER => new LiteralExpr(LiteralKind.Number, raw, null, span),
+        G.RiverParser.FLOAT => new LiteralExpr(LiteralKind.Float, raw, null, span),
+        G.RiverParser.STRING => new LiteralExpr(LiteralKind.String, raw, StringLiterals.Decode(raw), span),
+        G.RiverParser.RAW_STRING => new LiteralExpr(LiteralKind.RawString, raw, StringLiterals.DecodeRaw(raw), span),
+        G.RiverParser.TRUE or G.RiverParser.FALSE => new LiteralExpr(LiteralKind.Bool, raw, null, span),
+        _ => new LiteralExpr(LiteralKind.Null, raw, null, span),
+    };
 }

@@ -7,14 +7,18 @@ using G = River.Syntax.Generated;
 namespace River.Syntax;
 
 /// <summary>
-/// The generated parser, run without a parse tree: every rule exit hands the finished rule context (start and stop
-/// tokens set, no children) to a <see cref="DirectAstBuilder"/>, which builds the AST bottom-up on an explicit stack.
+/// The generated parser, run without a parse tree: every rule entry and exit is reported to a
+/// <see cref="DirectAstBuilder"/> with the token index where the rule starts or ends (and, at the exit, the rule's
+/// context, whose type names the labelled alternative taken), and the builder makes the AST bottom-up on an explicit
+/// stack. No token object is made on this path.
 /// Used for the fast first pass (SLL prediction, bail at the first syntax error); the recovering second pass still
 /// builds a parse tree for <see cref="AstBuilder"/>.
 /// </summary>
 /// <remarks>
-/// Overriding <see cref="Parser.ExitRule"/> instead of registering a parse listener matters: with a listener ANTLR
-/// creates and attaches a terminal node for every consumed token, which is most of what a parse tree costs.
+/// Overriding <see cref="Parser.EnterRule"/>, <see cref="Parser.ExitRule"/>, <see cref="Parser.Match"/> and
+/// <see cref="Parser.Consume"/> instead of registering a parse listener matters: with a listener ANTLR creates and
+/// attaches a terminal node for every consumed token, and the base methods make a token object for every token and
+/// rule boundary; here the stream hands out token types only.
 /// </remarks>
 internal sealed class AstBuildingParser : G.RiverParser
 {
@@ -33,20 +37,53 @@ internal sealed class AstBuildingParser : G.RiverParser
     /// <summary>Set once the parse is being abandoned; rule exits during the unwinding are ignored.</summary>
     public bool Abandoned { get; private set; }
 
+    // Rule entry and exit without ANTLR's bookkeeping of start and stop tokens: those would be token objects, and the
+    // builder only needs their indices, which the stream position gives.
     public override void EnterRule(ParserRuleContext localctx, int state, int ruleIndex)
     {
-        base.EnterRule(localctx, state, ruleIndex);
-        _builder.Enter();
+        State = state;
+        Context = localctx;
+        _builder.Enter(TokenStream.Index);
     }
 
     public override void ExitRule()
     {
         var ctx = Context;
-        base.ExitRule();
         if (!Abandoned)
         {
-            _builder.Exit(ctx);
+            _builder.Exit(ctx, TokenStream.Index - 1);
         }
+
+        State = ctx.invokingState;
+        Context = (ParserRuleContext)ctx.Parent;
+    }
+
+    // Matching and consuming only move the stream: the generated rules never read the returned token (the grammar
+    // has no labels), so no token object is made. A mismatch goes to the base class, which bails.
+    public override IToken Match(int ttype)
+    {
+        if (TokenStream.LA(1) != ttype)
+        {
+            return base.Match(ttype);
+        }
+
+        ErrorHandler.ReportMatch(this);
+        if (ttype != TokenConstants.EOF)
+        {
+            TokenStream.Consume();
+        }
+
+        return null!;
+    }
+
+    public override IToken Consume()
+    {
+        if (TokenStream.LA(1) != TokenConstants.EOF)
+        {
+            TokenStream.Consume();
+        }
+
+        return null!;
     }
 
     // BailErrorStrategy throws from Recover/RecoverInline; the `finally { ExitRule(); }` blocks of the generated rules
@@ -81,7 +118,8 @@ internal sealed class AstBuildingParser : G.RiverParser
 internal sealed class DirectAstBuilder
 {
     private readonly SourceFile _file;
-    private readonly RiverToken[] _tokens;
+    private readonly ScannedToken[] _tokens;
+    private readonly string _text;
     private readonly ImmutableArray<Comment> _comments;
     private readonly List<(int Start, int End, string Message)> _pending = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
@@ -91,11 +129,13 @@ internal sealed class DirectAstBuilder
     private Slot[] _slots = new Slot[64];
     private int _count;
     private int[] _marks = new int[64];
+    private int[] _firsts = new int[64];
     private int _markCount;
 
-    public DirectAstBuilder(SourceFile file, RiverToken[] tokens, ImmutableArray<Comment> comments)
+    public DirectAstBuilder(SourceFile file, ScannedToken[] tokens, ImmutableArray<Comment> comments)
     {
         _file = file;
+        _text = file.Text;
         _tokens = tokens;
         _comments = comments;
         _nameLookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -118,21 +158,24 @@ internal sealed class DirectAstBuilder
         _pending.Clear();
     }
 
-    /// <summary>Called when any rule is entered.</summary>
-    public void Enter()
+    /// <summary>Called when any rule is entered, with the index of its first token.</summary>
+    public void Enter(int firstToken)
     {
         if (_markCount == _marks.Length)
         {
             Array.Resize(ref _marks, _marks.Length * 2);
+            Array.Resize(ref _firsts, _firsts.Length * 2);
         }
 
+        _firsts[_markCount] = firstToken;
         _marks[_markCount++] = _count;
     }
 
-    /// <summary>Called when a rule is left; the context has its start and stop tokens and its labelled-alternative type.</summary>
-    public void Exit(ParserRuleContext ctx)
+    /// <summary>Called when a rule is left, with the index of its last token; the context gives the labelled alternative.</summary>
+    public void Exit(ParserRuleContext ctx, int last)
     {
         var mark = _marks[--_markCount];
+        var first = _firsts[_markCount];
         switch (ctx.RuleIndex)
         {
             case G.RiverParser.RULE_file:
@@ -145,36 +188,36 @@ internal sealed class DirectAstBuilder
                 ExitBody(mark);
                 break;
             case G.RiverParser.RULE_statement:
-                ExitStatement(ctx, mark);
+                ExitStatement(mark, first, last);
                 break;
             case G.RiverParser.RULE_blockName:
-                ExitBlockName(ctx, mark);
+                ExitBlockName(mark, first, last);
                 break;
             case G.RiverParser.RULE_blockValue:
                 // The body's slot becomes the block value's: only its extent is needed.
-                _slots[mark] = new Slot(BlockValueMarker, 0, ctx.Start.TokenIndex, ctx.Stop.TokenIndex);
+                _slots[mark] = new Slot(BlockValueMarker, 0, first, last);
                 _count = mark + 1;
                 break;
             case G.RiverParser.RULE_expr:
-                ExitExpr(ctx, mark);
+                ExitExpr(mark, first, last);
                 break;
             case G.RiverParser.RULE_unaryExpr:
-                ExitUnary(ctx, mark);
+                ExitUnary(mark, first, last);
                 break;
             case G.RiverParser.RULE_postfix:
-                ExitPostfix(ctx, mark);
+                ExitPostfix(ctx, mark, first, last);
                 break;
             case G.RiverParser.RULE_primary:
-                ExitPrimary(ctx, mark);
+                ExitPrimary(ctx, mark, first, last);
                 break;
             case G.RiverParser.RULE_exprList:
-                ReportNewlineSeparators(ctx, mark, "missing ',' in expression list");
+                ReportNewlineSeparators(mark, last, "missing ',' in expression list");
                 break;
             case G.RiverParser.RULE_fieldList:
-                ReportNewlineSeparators(ctx, mark, "missing ',' in field list");
+                ReportNewlineSeparators(mark, last, "missing ',' in field list");
                 break;
             case G.RiverParser.RULE_field:
-                ExitField(ctx, mark);
+                ExitField(mark, first, last);
                 break;
 
             // blockLabel and statementRest leave their children's slots for the statement to read.
@@ -185,17 +228,11 @@ internal sealed class DirectAstBuilder
 
     private static readonly object BlockValueMarker = new();
 
-    private static int Start(IToken token) => token.StartIndex;
-
-    private static int End(IToken token) => ((RiverToken)token).End;
-
-    private static TextSpan SpanOf(ParserRuleContext ctx)
+    private TextSpan SpanOf(int first, int last)
     {
-        var start = Start(ctx.Start);
-        return new TextSpan(start, Math.Max(start, End(ctx.Stop)));
+        var start = _tokens[first].StartIndex;
+        return new TextSpan(start, Math.Max(start, _tokens[last].End));
     }
-
-    private TextSpan TokenSpan(int tokenIndex) => new(_tokens[tokenIndex].StartIndex, _tokens[tokenIndex].End);
 
     private void Push(in Slot slot)
     {
@@ -218,9 +255,9 @@ internal sealed class DirectAstBuilder
     }
 
     // Identifiers repeat a lot in configurations (attribute names, component names): one string per distinct name.
-    private string Name(RiverToken token)
+    private string Name(in ScannedToken token)
     {
-        var span = token.Source.AsSpan(token.StartIndex, token.End - token.StartIndex);
+        var span = _text.AsSpan(token.StartIndex, token.End - token.StartIndex);
         if (_nameLookup.TryGetValue(span, out var name))
         {
             return name;
@@ -252,11 +289,10 @@ internal sealed class DirectAstBuilder
         Push(new Slot(statements, 0, 0, 0));
     }
 
-    private void ExitBlockName(ParserRuleContext ctx, int mark)
+    private void ExitBlockName(int mark, int first, int stop)
     {
-        var first = ctx.Start.TokenIndex;
-        var last = ctx.Stop.TokenIndex;
-        RiverToken? label = null;
+        var last = stop;
+        ScannedToken? label = null;
         if (_tokens[last].Type is G.RiverParser.STRING or G.RiverParser.RAW_STRING)
         {
             label = _tokens[last];
@@ -273,32 +309,32 @@ internal sealed class DirectAstBuilder
         var info = new NameInfo(ImmutableCollectionsMarshal.AsImmutableArray(parts));
 
         // The token after the name says what the statement is (the same checks, in the same order, as AstBuilder).
-        if (_tokens[ctx.Stop.TokenIndex + 1].Type == G.RiverParser.ASSIGN)
+        if (_tokens[stop + 1].Type == G.RiverParser.ASSIGN)
         {
             var nameSpan = parts[0].Span.Union(parts[^1].Span);
             if (parts.Length > 1)
             {
                 Report(nameSpan.Start, nameSpan.End, "attribute names may only consist of a single identifier with no \".\"");
             }
-            else if (label is not null)
+            else if (label is { } l)
             {
-                Report(label.StartIndex, label.End, "attribute names may not have labels");
+                Report(l.StartIndex, l.End, "attribute names may not have labels");
             }
         }
-        else if (label is not null)
+        else if (label is { } l)
         {
-            BuildLabel(label, info);
+            BuildLabel(l, info);
         }
 
         _count = mark;
-        Push(new Slot(info, 0, ctx.Start.TokenIndex, ctx.Stop.TokenIndex));
+        Push(new Slot(info, 0, first, stop));
     }
 
-    private void BuildLabel(RiverToken token, NameInfo info)
+    private void BuildLabel(in ScannedToken token, NameInfo info)
     {
         var span = new TextSpan(token.StartIndex, token.End);
         info.LabelSpan = span;
-        var raw = token.Text;
+        var raw = _text[token.StartIndex..token.End];
         if (token.Type == G.RiverParser.RAW_STRING)
         {
             Report(span.Start, span.End, $"expected block label to be a double quoted string, but got {StringLiterals.GoQuote(raw)}");
@@ -319,11 +355,11 @@ internal sealed class DirectAstBuilder
         info.Label = label;
     }
 
-    private void ExitStatement(ParserRuleContext ctx, int mark)
+    private void ExitStatement(int mark, int first, int last)
     {
         var name = (NameInfo)_slots[mark].Node!;
         var nameStop = _slots[mark].StopToken;
-        var span = SpanOf(ctx);
+        var span = SpanOf(first, last);
         Statement statement;
         if (_tokens[nameStop + 1].Type == G.RiverParser.ASSIGN)
         {
@@ -339,12 +375,12 @@ internal sealed class DirectAstBuilder
         {
             var body = Statements(mark + 1);
             var bodyStart = _tokens[nameStop + 1].StartIndex;
-            var bodyEnd = End(ctx.Stop);
+            var bodyEnd = _tokens[last].End;
             statement = new BlockStatement(name.Parts, name.Label, name.LabelSpan, body, new TextSpan(bodyStart, Math.Max(bodyStart, bodyEnd)), span);
         }
 
         _count = mark;
-        Push(new Slot(statement, 0, ctx.Start.TokenIndex, ctx.Stop.TokenIndex));
+        Push(new Slot(statement, 0, first, last));
     }
 
     private void ReportBlockValue(Expr value, in Slot blockValue)
@@ -373,13 +409,13 @@ internal sealed class DirectAstBuilder
 
     // `expr : unaryExpr (op unaryExpr)*`: the operands are the slots above the mark; the operator before operand i is
     // the token just before its first token. Precedence climbing with reused explicit stacks, as in AstBuilder.
-    private void ExitExpr(ParserRuleContext ctx, int mark)
+    private void ExitExpr(int mark, int first, int last)
     {
         var n = _count - mark;
         if (n == 1)
         {
-            _slots[mark].StartToken = ctx.Start.TokenIndex;
-            _slots[mark].StopToken = ctx.Stop.TokenIndex;
+            _slots[mark].StartToken = first;
+            _slots[mark].StopToken = last;
             return;
         }
 
@@ -417,7 +453,7 @@ internal sealed class DirectAstBuilder
 
         var (result, depth) = operands[0];
         _count = mark;
-        Push(new Slot(result, depth, ctx.Start.TokenIndex, ctx.Stop.TokenIndex));
+        Push(new Slot(result, depth, first, last));
     }
 
     private void Reduce()
@@ -436,12 +472,12 @@ internal sealed class DirectAstBuilder
 
     // `unaryExpr : (NOT | MINUS)* primary postfix*`: the postfixes are already applied (ExitPostfix); the prefix
     // operators are the tokens before the primary's first token, applied innermost first.
-    private void ExitUnary(ParserRuleContext ctx, int mark)
+    private void ExitUnary(int mark, int first, int last)
     {
         ref var slot = ref _slots[mark];
         var value = (Expr)slot.Node!;
         var depth = slot.Depth;
-        for (var i = slot.StartToken - 1; i >= ctx.Start.TokenIndex; i--)
+        for (var i = slot.StartToken - 1; i >= first; i--)
         {
             var op = _tokens[i];
             var kind = op.Type == G.RiverParser.NOT ? UnaryOperator.Not : UnaryOperator.Negate;
@@ -450,12 +486,12 @@ internal sealed class DirectAstBuilder
             CheckDepth(value, depth, depth - 1);
         }
 
-        slot = new Slot(value, depth, ctx.Start.TokenIndex, ctx.Stop.TokenIndex);
+        slot = new Slot(value, depth, first, last);
         _count = mark + 1;
     }
 
     // A postfix applies to the value in the slot just below its mark (the primary, or the previous postfix's result).
-    private void ExitPostfix(ParserRuleContext ctx, int mark)
+    private void ExitPostfix(ParserRuleContext ctx, int mark, int first, int last)
     {
         ref var target = ref _slots[mark - 1];
         var value = (Expr)target.Node!;
@@ -465,7 +501,7 @@ internal sealed class DirectAstBuilder
         {
             case G.RiverParser.AccessPostfixContext:
             {
-                var token = _tokens[ctx.Stop.TokenIndex];
+                var token = _tokens[last];
                 var name = new Identifier(Name(token), new TextSpan(token.StartIndex, token.End));
                 value = new AccessExpr(value, name, value.Span.Union(name.Span));
                 break;
@@ -475,7 +511,7 @@ internal sealed class DirectAstBuilder
             {
                 var index = (Expr)_slots[mark].Node!;
                 deepest = Math.Max(deepest, _slots[mark].Depth);
-                value = new IndexExpr(value, index, value.Span.Union(SpanOf(ctx)));
+                value = new IndexExpr(value, index, value.Span.Union(SpanOf(first, last)));
                 break;
             }
 
@@ -483,7 +519,7 @@ internal sealed class DirectAstBuilder
             {
                 var args = Elements(mark, out var argDepth);
                 deepest = Math.Max(deepest, argDepth);
-                value = new CallExpr(value, args, value.Span.Union(SpanOf(ctx)));
+                value = new CallExpr(value, args, value.Span.Union(SpanOf(first, last)));
                 break;
             }
         }
@@ -495,9 +531,8 @@ internal sealed class DirectAstBuilder
         _count = mark;
     }
 
-    private void ExitPrimary(ParserRuleContext ctx, int mark)
+    private void ExitPrimary(ParserRuleContext ctx, int mark, int first, int last)
     {
-        var first = ctx.Start.TokenIndex;
         Expr result;
         var depth = 1;
         switch (ctx)
@@ -510,19 +545,22 @@ internal sealed class DirectAstBuilder
             }
 
             case G.RiverParser.LiteralPrimaryContext:
-                result = AstBuilder.BuildLiteral(_tokens[first]);
+            {
+                var token = _tokens[first];
+                result = AstBuilder.BuildLiteral(token.Type, _text[token.StartIndex..token.End], new TextSpan(token.StartIndex, token.End));
                 break;
+            }
 
             case G.RiverParser.ParenPrimaryContext:
                 depth = _slots[mark].Depth + 1;
-                result = new ParenExpr((Expr)_slots[mark].Node!, SpanOf(ctx));
+                result = new ParenExpr((Expr)_slots[mark].Node!, SpanOf(first, last));
                 CheckDepth(result, depth, depth - 1);
                 break;
 
             case G.RiverParser.ArrayPrimaryContext:
             {
                 var elements = Elements(mark, out var elementDepth);
-                result = new ArrayExpr(elements, SpanOf(ctx));
+                result = new ArrayExpr(elements, SpanOf(first, last));
                 depth = elementDepth + 1;
                 CheckDepth(result, depth, elementDepth);
                 break;
@@ -539,7 +577,7 @@ internal sealed class DirectAstBuilder
                     fieldDepth = Math.Max(fieldDepth, _slots[mark + i].Depth);
                 }
 
-                result = new ObjectExpr(ImmutableCollectionsMarshal.AsImmutableArray(fields), SpanOf(ctx));
+                result = new ObjectExpr(ImmutableCollectionsMarshal.AsImmutableArray(fields), SpanOf(first, last));
                 depth = fieldDepth + 1;
                 CheckDepth(result, depth, fieldDepth);
                 break;
@@ -547,7 +585,7 @@ internal sealed class DirectAstBuilder
         }
 
         _count = mark;
-        Push(new Slot(result, depth, first, ctx.Stop.TokenIndex));
+        Push(new Slot(result, depth, first, last));
     }
 
     private ImmutableArray<Expr> Elements(int mark, out int depth)
@@ -571,9 +609,9 @@ internal sealed class DirectAstBuilder
 
     // The grammar accepts a newline (TERMINATOR) where a list needs a comma; the separator after an element is the
     // token after the element's last token. The elements stay on the stack for the enclosing rule.
-    private void ReportNewlineSeparators(ParserRuleContext ctx, int mark, string message)
+    private void ReportNewlineSeparators(int mark, int last, string message)
     {
-        var stop = ctx.Stop.TokenIndex;
+        var stop = last;
         for (var i = mark; i < _count; i++)
         {
             var next = _slots[i].StopToken + 1;
@@ -584,21 +622,21 @@ internal sealed class DirectAstBuilder
         }
     }
 
-    private void ExitField(ParserRuleContext ctx, int mark)
+    private void ExitField(int mark, int first, int last)
     {
-        var nameToken = _tokens[ctx.Start.TokenIndex];
+        var nameToken = _tokens[first];
         var nameSpan = new TextSpan(nameToken.StartIndex, nameToken.End);
         var quoted = nameToken.Type != G.RiverParser.IDENT;
 
         // Alloy's rule: quotes stripped, escapes kept ("a\"b" is the key a\"b); `""` is the empty key.
         var name = quoted
-            ? (nameToken.End - nameToken.StartIndex >= 2 ? nameToken.Source.Substring(nameToken.StartIndex + 1, nameToken.End - nameToken.StartIndex - 2) : string.Empty)
+            ? (nameToken.End - nameToken.StartIndex >= 2 ? _text.Substring(nameToken.StartIndex + 1, nameToken.End - nameToken.StartIndex - 2) : string.Empty)
             : Name(nameToken);
         var value = (Expr)_slots[mark].Node!;
         var depth = _slots[mark].Depth;
-        var field = new ObjectField(name, quoted, nameSpan, value, SpanOf(ctx));
+        var field = new ObjectField(name, quoted, nameSpan, value, SpanOf(first, last));
         _count = mark;
-        Push(new Slot(field, depth, ctx.Start.TokenIndex, ctx.Stop.TokenIndex));
+        Push(new Slot(field, depth, first, last));
     }
 
     /// <summary>One result on the stack: a node (or statement array, name, marker), its expression depth and token extent.</summary>

@@ -14,9 +14,11 @@ namespace River.Syntax;
 /// <see cref="Diagnostic"/> in the result, and the tree is null when there is any error.
 /// </summary>
 /// <remarks>
-/// Pipeline: <see cref="RiverScanner"/> (hand-written lexer with the terminator rule) → the ANTLR parser generated from
-/// grammar/River.g4, first in SLL mode with bail-out, then again in full LL mode with Alloy-style error recovery only
-/// when the first pass fails → <see cref="AstBuilder"/>. Deeply nested input is parsed on a thread with a large stack;
+/// Pipeline: <see cref="RiverScanner"/> (hand-written lexer with the terminator rule, tokens as plain values) → the
+/// ANTLR parser generated from grammar/River.g4, first in SLL mode with bail-out and no parse tree, the AST built
+/// directly from rule exits (<see cref="AstBuildingParser"/>, <see cref="DirectAstBuilder"/>); only when that pass
+/// meets a syntax error, again in full LL mode with Alloy-style error recovery, a parse tree and
+/// <see cref="AstBuilder"/>. Deeply nested input is parsed on a thread with a large stack;
 /// nesting beyond <see cref="SyntaxLimits"/> is a diagnostic.
 /// </remarks>
 public static class RiverParser
@@ -88,6 +90,28 @@ public static class RiverParser
     /// <summary>Parses one expression from text.</summary>
     public static ExpressionParseResult ParseExpression(string text) => ParseExpression(new SourceFile("expression", text));
 
+    /// <summary>
+    /// Parses with the recovering parser and the parse-tree builder only, skipping the fast pass: the reference the
+    /// tests compare the fast pass against (same AST, same diagnostics on every input).
+    /// </summary>
+    internal static ParseResult ParseViaParseTree(SourceFile source)
+    {
+        var errors = new SyntaxErrorCollector(source);
+        var scanner = new RiverScanner(source.Text, errors);
+        scanner.Run();
+        var file = OnLargeStackIfDeep(scanner.MaxDepth, () =>
+        {
+            if (errors.Full || scanner.Aborted)
+            {
+                return null;
+            }
+
+            var tree = RunRecoveringParser(source, scanner, errors, p => p.file());
+            return new AstBuilder(source, errors).BuildFile(tree, ImmutableArray.CreateRange(scanner.Comments));
+        });
+        return new ParseResult(errors.HasErrors ? null : file, errors.ToList());
+    }
+
     private static ConfigFile? ParseFile(SourceFile source, RiverScanner scanner, SyntaxErrorCollector errors)
     {
         if (errors.Full || scanner.Aborted)
@@ -129,7 +153,7 @@ public static class RiverParser
     private static DirectAstBuilder? TryFastPass(
         SourceFile source, RiverScanner scanner, SyntaxErrorCollector errors, ImmutableArray<Comment> comments, Action<G.RiverParser> rule)
     {
-        var stream = new TokenArrayStream(scanner.Tokens, scanner.Count, source.Path);
+        var stream = new TokenArrayStream(source.Text, scanner.Tokens, scanner.Count, source.Path);
         var builder = new DirectAstBuilder(source, scanner.Tokens, comments);
         var parser = new AstBuildingParser(stream, builder);
         try
@@ -150,7 +174,7 @@ public static class RiverParser
     private static T RunRecoveringParser<T>(SourceFile source, RiverScanner scanner, SyntaxErrorCollector errors, Func<G.RiverParser, T> rule)
         where T : ParserRuleContext
     {
-        var stream = new TokenArrayStream(scanner.Tokens, scanner.Count, source.Path);
+        var stream = new TokenArrayStream(source.Text, scanner.Tokens, scanner.Count, source.Path);
         var parser = new G.RiverParser(stream, TextWriter.Null, TextWriter.Null) { BuildParseTree = true };
         parser.RemoveErrorListeners();
         parser.Interpreter.PredictionMode = PredictionMode.LL;

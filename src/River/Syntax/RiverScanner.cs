@@ -21,7 +21,7 @@ internal sealed class RiverScanner
     private readonly string _text;
     private readonly SyntaxErrorCollector _errors;
     private readonly List<Comment> _comments = [];
-    private RiverToken[] _tokens;
+    private ScannedToken[] _tokens;
     private int _count;
     private int _pos;
     private bool _insertTerm;
@@ -32,12 +32,12 @@ internal sealed class RiverScanner
         _text = text;
         _errors = errors;
 
-        // About one token per 5 characters in typical configurations; the array grows if needed.
-        _tokens = new RiverToken[Math.Max(16, text.Length / 5)];
+        // About one token per 3 characters in typical configurations (12 bytes each); the array grows if needed.
+        _tokens = new ScannedToken[Math.Max(16, text.Length / 3)];
     }
 
     /// <summary>The tokens, ending with EOF, after <see cref="Run"/>.</summary>
-    public RiverToken[] Tokens => _tokens;
+    public ScannedToken[] Tokens => _tokens;
 
     /// <summary>The number of tokens in <see cref="Tokens"/>.</summary>
     public int Count => _count;
@@ -111,7 +111,7 @@ internal sealed class RiverScanner
             Array.Resize(ref _tokens, _tokens.Length * 2);
         }
 
-        _tokens[_count++] = new RiverToken(_text, type, start, end);
+        _tokens[_count++] = new ScannedToken(type, start, end);
     }
 
     // Adds a token and records whether a following newline must become a terminator.

@@ -5,13 +5,25 @@ using G = River.Syntax.Generated;
 namespace River.Syntax;
 
 /// <summary>
-/// A token made by <see cref="RiverScanner"/>. Its text is cut from the source only when asked for (error messages),
-/// so scanning a large file allocates one small object per token and no strings.
+/// What <see cref="RiverScanner"/> produces for each token: a plain value in one array, so scanning allocates nothing
+/// per token and the garbage collector has no per-token objects to trace or promote.
 /// </summary>
-internal sealed class RiverToken : IWritableToken
+/// <param name="Type">The token type (the generated parser's constants).</param>
+/// <param name="StartIndex">The offset of the first character.</param>
+/// <param name="End">The exclusive end offset.</param>
+internal readonly record struct ScannedToken(int Type, int StartIndex, int End);
+
+/// <summary>
+/// The <see cref="IToken"/> the ANTLR parser sees, made from a <see cref="ScannedToken"/> when the parser asks for it
+/// (see <see cref="TokenArrayStream"/>). Its text is cut from the source only when asked for (literals, labels,
+/// error messages), so scanning allocates one small object per token and no strings. Kept to the fields the parser
+/// and the builders read (a large file has hundreds of thousands of tokens alive until the parse ends): no cached
+/// text, no line or column (SourceFile computes those from offsets when a diagnostic is shown; ANTLR only needs
+/// them for its own messages, which RiverErrorStrategy replaces), always the default channel.
+/// </summary>
+internal sealed class RiverToken : IToken
 {
     private readonly string _source;
-    private string? _text;
 
     public RiverToken(string source, int type, int start, int end)
     {
@@ -27,22 +39,17 @@ internal sealed class RiverToken : IWritableToken
     /// <summary>The exclusive end offset (ANTLR's <see cref="StopIndex"/> is inclusive).</summary>
     public int End { get; }
 
-    public string Text
-    {
-        get => _text ??= Type == TokenConstants.EOF ? "<EOF>" : _source.Substring(StartIndex, End - StartIndex);
-        set => _text = value;
-    }
+    public string Text => Type == TokenConstants.EOF ? "<EOF>" : _source.Substring(StartIndex, End - StartIndex);
 
-    public int Type { get; set; }
+    public int Type { get; }
 
-    // Line and column are computed from offsets by SourceFile when a diagnostic is shown; ANTLR only needs them for
-    // its own messages, which RiverErrorStrategy replaces.
-    public int Line { get; set; }
+    public int Line => 0;
 
-    public int Column { get; set; }
+    public int Column => 0;
 
-    public int Channel { get; set; }
+    public int Channel => TokenConstants.DefaultChannel;
 
+    /// <summary>The index in the token array (set by <see cref="TokenArrayStream"/>); -1 for a token conjured up by error recovery.</summary>
     public int TokenIndex { get; set; }
 
     public int StartIndex { get; }
@@ -63,21 +70,22 @@ internal sealed class RiverToken : IWritableToken
 /// </summary>
 internal sealed class TokenArrayStream : ITokenStream
 {
-    private readonly RiverToken[] _tokens;
+    private readonly string _text;
+    private readonly ScannedToken[] _tokens;
     private readonly int _count;
     private readonly ListTokenSource _source;
     private int _index;
 
-    public TokenArrayStream(RiverToken[] tokens, int count, string sourceName)
+    // The last token object handed out: the parser asks for the same token several times in a row (rule entry,
+    // match, consume), and one object serves them all.
+    private RiverToken? _last;
+
+    public TokenArrayStream(string text, ScannedToken[] tokens, int count, string sourceName)
     {
         // The scanner always ends the array with an EOF token.
+        _text = text;
         _tokens = tokens;
         _count = count;
-        for (var i = 0; i < count; i++)
-        {
-            tokens[i].TokenIndex = i;
-        }
-
         _source = new ListTokenSource(Array.Empty<IToken>(), sourceName);
     }
 
@@ -102,12 +110,39 @@ internal sealed class TokenArrayStream : ITokenStream
             return null!;
         }
 
-        return _tokens[i >= _count ? _count - 1 : i];
+        return Get(i >= _count ? _count - 1 : i);
     }
 
-    public int LA(int i) => LT(i)?.Type ?? TokenConstants.InvalidType;
+    // Prediction only needs token types: read them from the array without making token objects.
+    public int LA(int i)
+    {
+        if (i == 0)
+        {
+            return TokenConstants.InvalidType;
+        }
 
-    public IToken Get(int i) => _tokens[i];
+        var at = i < 0 ? _index + i : _index + i - 1;
+        if (at < 0)
+        {
+            return TokenConstants.InvalidType;
+        }
+
+        return _tokens[at >= _count ? _count - 1 : at].Type;
+    }
+
+    // Token objects are made on demand and not kept: the fast pass drops them when the rule that saw them ends, so
+    // they die young instead of a whole file's worth surviving to the end of the parse.
+    public IToken Get(int i)
+    {
+        if (_last is { } last && last.TokenIndex == i)
+        {
+            return last;
+        }
+
+        var t = _tokens[i];
+        _last = new RiverToken(_text, t.Type, t.StartIndex, t.End) { TokenIndex = i };
+        return _last;
+    }
 
     public void Consume()
     {
@@ -141,7 +176,7 @@ internal sealed class TokenArrayStream : ITokenStream
         {
             if (_tokens[i].Type != TokenConstants.EOF)
             {
-                sb.Append(_tokens[i].Text);
+                sb.Append(_text, _tokens[i].StartIndex, _tokens[i].End - _tokens[i].StartIndex);
             }
         }
 

@@ -63,7 +63,7 @@ public static class ValueConverter
             case PlanKind.String when value is StringValue s:
                 return s.Value;
             case PlanKind.Bool when value is BoolValue b:
-                return b.Value;
+                return b.Value ? BoxedTrue : BoxedFalse;
             case PlanKind.Int32 when value is NumberValue { NumberKind: NumberKind.Int } n && n.AsInt is >= int.MinValue and <= int.MaxValue:
                 return BoxedInt32((int)n.AsInt);
             case PlanKind.Int64 when value is NumberValue { NumberKind: NumberKind.Int } n:
@@ -78,6 +78,8 @@ public static class ValueConverter
                 return ConvertDictionary(o, plan);
             case PlanKind.Schema when value is ObjectValue o:
                 return ConvertObject(o, plan.Schema!);
+            case PlanKind.Capsule when value is CapsuleValue c && target.IsInstanceOfType(c.Inner):
+                return c.Inner;
             default:
                 return ConvertGeneral(value, target);
         }
@@ -481,6 +483,9 @@ public static class ValueConverter
         return instance;
     }
 
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
+
     // Boxed ints for the common small values, so converting `limit = 10` allocates nothing.
     private static readonly object[] SmallInt32 = CreateSmallInt32();
 
@@ -509,6 +514,7 @@ public static class ValueConverter
         List,
         Dictionary,
         Schema,
+        Capsule,
     }
 
     /// <summary>
@@ -573,6 +579,11 @@ public static class ValueConverter
             {
                 Kind = PlanKind.Schema;
                 Schema = schema;
+            }
+            else if (!target.IsValueType && target != typeof(Secret))
+            {
+                // An interface or plain class: only a capsule holding an instance of it converts.
+                Kind = PlanKind.Capsule;
             }
         }
 

@@ -82,7 +82,7 @@ public static class ValueEncoder
         var fields = new OrderedDictionary<string, Value>(StringComparer.Ordinal);
         foreach (var field in schema.Fields)
         {
-            var raw = field.Property.GetValue(value);
+            var raw = field.GetValue(value);
             if (field.IsBlock && raw is null)
             {
                 // An absent optional block is simply not there.

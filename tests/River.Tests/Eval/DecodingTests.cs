@@ -52,6 +52,31 @@ public class DecodingTests
     }
 
     [Fact]
+    public void AFloatBeyondDecimalRangeInAnIntegerAttributeIsAnOverflowErrorNotACrash()
+    {
+        var (args, diags) = Decode<TestTypes>("types {\n\tint = 1e30\n}\n");
+        Assert.Null(args);
+        Assert.EndsWith("1e30 overflows int32", Assert.Single(diags.Items).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DecodingOnManyThreadsAtOnceGivesEveryThreadTheSameResult()
+    {
+        const string Text = "types {\n\tint = 5\n\tlist = [\"a\", \"b\"]\n\tmap = { x = 1 }\n\tduration = \"1h30m\"\n\tbool = !false\n}\n";
+        var results = new TestTypes?[64];
+        Parallel.For(0, results.Length, i => results[i] = Decode<TestTypes>(Text).Result);
+        Assert.All(results, r =>
+        {
+            Assert.NotNull(r);
+            Assert.Equal(5, r.Int);
+            Assert.Equal(["a", "b"], r.List);
+            Assert.Equal(1, r.Map["x"]);
+            Assert.Equal(TimeSpan.FromMinutes(90), r.Duration);
+            Assert.True(r.Bool);
+        });
+    }
+
+    [Fact]
     public void MissingRequiredBlockSpansTheWholeBlock()
     {
         var (args, diags) = Decode<TestBeylaArguments>("beyla.ebpf \"x\" {\n\topen_port = \"80\"\n}\n");

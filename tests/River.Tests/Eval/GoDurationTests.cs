@@ -10,6 +10,13 @@ public class GoDurationTests
     [InlineData("1.5h", 54_000_000_000L)]
     [InlineData("-10s", -100_000_000L)]
     [InlineData("5s", 50_000_000L)]
+    [InlineData("1h30m", 54_000_000_000L)]
+    [InlineData("+15s", 150_000_000L)]
+    [InlineData("999ns", 9L)]
+    [InlineData("1us", 10L)]
+    [InlineData("1µs", 10L)]
+    [InlineData("2m0s", 1_200_000_000L)]
+    [InlineData("9223372036854775807ns", 92_233_720_368_547_758L)]
     public void ParsesGoDurations(string text, long ticks)
     {
         Assert.True(GoDuration.TryParse(text, out var value, out var error), error);
@@ -20,6 +27,10 @@ public class GoDurationTests
     [InlineData("10", "missing unit")]
     [InlineData("10x", "unknown unit \"x\"")]
     [InlineData("", "empty string")]
+    [InlineData("10s-", "unknown unit \"s-\"")]
+    [InlineData("-", "invalid syntax")]
+    [InlineData("9223372036854775808ns", "out of range")]
+    [InlineData("3000000h", "out of range")]
     public void RejectsBadDurationsWithAReason(string text, string reason)
     {
         Assert.False(GoDuration.TryParse(text, out _, out var error));

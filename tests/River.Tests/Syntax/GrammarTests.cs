@@ -77,7 +77,7 @@ public sealed class GrammarTests
         scanner.Run();
         return scanner.Tokens.Take(scanner.Count)
             .Where(t => t.Type != G.RiverParser.TERMINATOR && t.Type != TokenConstants.EOF)
-            .Select(t => $"{t.Type}:{t.StartIndex}:{t.Text}")
+            .Select(t => $"{t.Type}:{t.StartIndex}:{text[t.StartIndex..t.End]}")
             .ToList();
     }
 

@@ -79,7 +79,7 @@ internal sealed class EndpointQueue : IDisposable
         _logger = logger;
         _url = new Uri(cfg.Url);
         _checkpointPath = WalCheckpoint.PathFor(wal.Directory, cfg.EffectiveName);
-        string[] l = [metrics.ComponentId, cfg.EffectiveName, cfg.Url];
+        var l = metrics.Labels(cfg.EffectiveName, cfg.Url);
         _mSent = metrics.SamplesSent.WithLabels(l);
         _mFailed = metrics.SamplesFailed.WithLabels(l);
         _mRetried = metrics.SamplesRetried.WithLabels(l);

@@ -47,9 +47,9 @@ public sealed class RemoteWriteComponent : IComponent, IHealthReporter, IMetrics
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _args = arguments ?? throw new ArgumentNullException(nameof(arguments));
         _metrics = new PipelineMetrics(options.Registry, options.Id);
-        _walAppended = _metrics.WalAppended.WithLabels(options.Id);
-        _walDropped = _metrics.SamplesDropped.WithLabels(options.Id, "wal", "");
-        _walSize = _metrics.WalSize.WithLabels(options.Id);
+        _walAppended = _metrics.WalAppended.WithLabels(_metrics.Labels());
+        _walDropped = _metrics.SamplesDropped.WithLabels(_metrics.Labels("wal", ""));
+        _walSize = _metrics.WalSize.WithLabels(_metrics.Labels());
         _wal = MetricsWal.Open(Path.Combine(options.DataPath, "wal"), options.Logger);
         EnsureCheckpoints(arguments);
         options.OnStateChange(new RemoteWriteExports { Receiver = this });

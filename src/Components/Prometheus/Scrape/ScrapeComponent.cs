@@ -228,7 +228,7 @@ public sealed class ScrapeComponent : IComponent, IHealthReporter, IDebugInfoPro
                 _loops[hash] = (loop, cts, Task.Run(() => loop.RunAsync(cts.Token), CancellationToken.None));
             }
 
-            _metrics.ScrapeTargets.WithLabels(_options.Id).Set(_loops.Count);
+            _metrics.ScrapeTargets.WithLabels(_metrics.Labels()).Set(_loops.Count);
         }
 
         foreach (var e in errors)

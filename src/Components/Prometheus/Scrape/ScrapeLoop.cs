@@ -178,7 +178,7 @@ public sealed class ScrapeLoop
             _cache.Clear();
             scraped = 0;
             added = 0;
-            _metrics.ScrapeErrors.WithLabels(_metrics.ComponentId, reason).Inc();
+            _metrics.ScrapeErrors.WithLabels(_metrics.Labels(reason)).Inc();
         }
         else
         {
@@ -208,16 +208,16 @@ public sealed class ScrapeLoop
         try
         {
             await appender.CommitAsync(cancellationToken);
-            _metrics.ForwardedSamples.WithLabels(_metrics.ComponentId).Inc(scraped + stale + 5);
+            _metrics.ForwardedSamples.WithLabels(_metrics.Labels()).Inc(scraped + stale + 5);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _metrics.ScrapeErrors.WithLabels(_metrics.ComponentId, "forward").Inc();
+            _metrics.ScrapeErrors.WithLabels(_metrics.Labels("forward")).Inc();
             _logger.LogError("forwarding the scrape of {Url} failed: {Error}", Target.Url, e.Message);
             error ??= $"forwarding failed: {e.Message}";
         }
 
-        _metrics.FanoutLatency.WithLabels(_metrics.ComponentId).Observe(Stopwatch.GetElapsedTime(commitStart).TotalSeconds);
+        _metrics.FanoutLatency.WithLabels(_metrics.Labels()).Observe(Stopwatch.GetElapsedTime(commitStart).TotalSeconds);
         if (error is not null)
         {
             _logger.LogWarning("scrape of {Url} failed: {Error}", Target.Url, error);

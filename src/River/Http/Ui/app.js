@@ -22,11 +22,20 @@ let generation = 0; // bumps on navigation so a late answer for the previous pag
 function route() {
   const path = location.pathname;
   if (path.startsWith('/component/')) {
-    const id = path.slice('/component/'.length).split('/').map(decodeURIComponent).join('/');
+    const id = path.slice('/component/'.length).split('/').map(safeDecode).join('/');
     return { name: 'component', id, key: 'component:' + id };
   }
   if (path === '/graph' || path === '/graph/') return { name: 'graph', key: 'graph' };
   return { name: 'home', key: 'home' };
+}
+
+/** decodeURIComponent that keeps a malformed escape (a hand-typed "%zz") as typed instead of throwing. */
+function safeDecode(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function createView(r) {
@@ -58,7 +67,12 @@ async function refresh(gen) {
     const [status, data] = await Promise.all([api.status(), page.view.load()]);
     if (gen !== generation) return;
     showBanner(status.data);
-    if (data.text !== page.lastText) {
+    // While the operator selects text on the page (to copy an id or a value), a redraw would drop the selection:
+    // the change is drawn on the first poll after the selection ends.
+    const selection = document.getSelection();
+    const selecting = selection && !selection.isCollapsed && document.activeElement?.tagName !== 'INPUT'
+      && main.contains(selection.anchorNode);
+    if (data.text !== page.lastText && !(selecting && page.renders > 0)) {
       page.lastText = data.text;
       const start = performance.now();
       page.view.render(data.data);

@@ -20,7 +20,7 @@ namespace River.Components.Otelcol.Receiver.Otlp;
 /// <c>output.traces</c>. A consumer refusing the data becomes a retryable error for the client (UNAVAILABLE / 503); a
 /// consumer refusing part of it becomes a partial-success answer.
 /// </summary>
-public sealed class OtlpReceiverComponent : IComponent
+public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
 {
     private readonly ComponentOptions _options;
     private volatile OtlpReceiverArguments _arguments;
@@ -52,6 +52,14 @@ public sealed class OtlpReceiverComponent : IComponent
 
     private TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// Unhealthy until the servers listen, so the runtime (and <c>/api/v0/web/components</c>) does not call the receiver
+    /// healthy while a client sending to its port would still be refused.
+    /// </summary>
+    public ComponentHealth CurrentHealth => Volatile.Read(ref _health);
+
+    private ComponentHealth _health = new(HealthState.Unknown, "starting the OTLP servers", DateTimeOffset.UtcNow);
+
     /// <inheritdoc />
     public void Update(object arguments)
     {
@@ -75,6 +83,7 @@ public sealed class OtlpReceiverComponent : IComponent
             var arguments = _arguments;
             if (arguments.Grpc is null && arguments.Http is null)
             {
+                Volatile.Write(ref _health, ComponentHealth.Healthy("no server configured"));
                 _started.TrySetResult();
                 await Task.WhenAny(restart.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
                 continue;
@@ -88,12 +97,15 @@ public sealed class OtlpReceiverComponent : IComponent
             catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
                 _options.Logger.LogError(ex, "cannot start the OTLP receiver servers");
+                Volatile.Write(ref _health, ComponentHealth.Unhealthy("cannot start the OTLP servers: " + ex.Message));
                 await app.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
 
+            Volatile.Write(ref _health, ComponentHealth.Healthy("listening"));
             _started.TrySetResult();
             await Task.WhenAny(restart.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+            Volatile.Write(ref _health, new ComponentHealth(HealthState.Unknown, "restarting the OTLP servers", DateTimeOffset.UtcNow));
             await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
             if (!cancellationToken.IsCancellationRequested)

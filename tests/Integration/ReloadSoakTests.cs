@@ -60,8 +60,10 @@ public sealed class ReloadSoakTests(ITestOutputHelper output) : IDisposable
 
         var message = $"before {before}, after {after}";
         output.WriteLine(message);
-        Assert.True(after.FileDescriptors - before.FileDescriptors <= 10, message);
-        Assert.True(after.Threads - before.Threads <= 10, message);
+        // A leak of one descriptor or thread per reload would show as +1 000; the tolerance covers the runtime's
+        // own lazily opened files and thread-pool growth, which vary by a dozen with the machine's load.
+        Assert.True(after.FileDescriptors - before.FileDescriptors <= 25, message);
+        Assert.True(after.Threads - before.Threads <= 25, message);
         Assert.True(after.RssBytes - before.RssBytes <= 50L * 1024 * 1024, message);
         Assert.Equal(HttpStatusCode.OK, (await river.GetAsync("/-/ready")).Status);
     }

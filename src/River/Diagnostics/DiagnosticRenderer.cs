@@ -26,6 +26,11 @@ public static class DiagnosticRenderer
     // A span over more lines than this shows its first and last lines around a "..." line.
     private const int MaxSpanLines = 6;
 
+    // Source lines longer than this are shown as a window of this many characters around the span.
+    private const int MaxLineWidth = 160;
+
+    private const string Ellipsis = "…";
+
     /// <summary>Renders every diagnostic in full, separated by blank lines. <paramref name="color"/> adds ANSI colours.</summary>
     public static string Render(IEnumerable<Diagnostic> diagnostics, bool color = false)
     {
@@ -153,6 +158,23 @@ public static class DiagnosticRenderer
 
             sb.Append(line.ToString(CultureInfo.InvariantCulture).PadLeft(width)).Append(" |");
             var shown = ExpandTabs(text);
+
+            // Columns are 1-based UTF-16 offsets; convert them to display columns (tabs expanded).
+            var from = !inSpan ? 1 : line == startLine ? DisplayColumn(text, startCol) : FirstNonBlank(text);
+            var to = !inSpan ? 1 : line == endLine ? (span.Length == 0 ? from : DisplayColumn(text, endCol)) : Math.Max(from, shown.Length);
+
+            // A very long line (minified or generated input) is shown as a window around the span's start, so that
+            // a 10 MB one-line file does not echo 10 MB twice.
+            var windowStart = 0;
+            if (shown.Length > MaxLineWidth)
+            {
+                windowStart = Math.Clamp(from - 1 - (MaxLineWidth / 4), 0, shown.Length - MaxLineWidth);
+                var prefix = windowStart > 0 ? Ellipsis : string.Empty;
+                var suffix = windowStart + MaxLineWidth < shown.Length ? Ellipsis : string.Empty;
+                shown = prefix + shown.Substring(windowStart, MaxLineWidth) + suffix;
+                windowStart -= prefix.Length;
+            }
+
             if (shown.Length > 0)
             {
                 sb.Append(' ').Append(shown);
@@ -164,11 +186,11 @@ public static class DiagnosticRenderer
                 continue;
             }
 
-            // Columns are 1-based UTF-16 offsets; convert them to display columns (tabs expanded).
-            var from = line == startLine ? DisplayColumn(text, startCol) : FirstNonBlank(text);
-            var to = line == endLine ? (span.Length == 0 ? from : DisplayColumn(text, endCol)) : Math.Max(from, ExpandTabs(text).Length);
-            var count = Math.Max(1, to - from + 1);
-            sb.Append(blankGutter).Append(' ').Append(' ', from - 1).Append(caret).Append('^', count).Append(reset).Append('\n');
+            var shownFrom = Math.Max(1, from - windowStart);
+            // Unclipped lines keep carets past the end (a span may cover the newline); a window clips them.
+            var shownTo = windowStart == 0 && shown.Length <= MaxLineWidth ? to : Math.Min(shown.Length, to - windowStart);
+            var count = Math.Max(1, shownTo - shownFrom + 1);
+            sb.Append(blankGutter).Append(' ').Append(' ', shownFrom - 1).Append(caret).Append('^', count).Append(reset).Append('\n');
         }
     }
 

@@ -61,6 +61,7 @@ public sealed class RiverHttpServer : IAsyncDisposable
         var app = builder.Build();
         app.UseRouting();
         MapRoutes(app);
+        app.MapRiverUi();
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;

@@ -26,8 +26,11 @@ public sealed class BeylaArguments : IValidatable
     [River("open_port")]
     public string OpenPort { get; set; } = "";
 
-    /// <summary>Where telemetry goes. Required, but all its arguments are optional.</summary>
-    [RiverBlock("output", Required = true)]
+    /// <summary>
+    /// Where telemetry goes. The reference's table marks the block required, but its own "Metrics" example has no
+    /// output block; both are accepted: an absent block sends traces nowhere (metrics are scraped from the targets).
+    /// </summary>
+    [RiverBlock("output")]
     public OutputBlock Output { get; set; } = new();
 
     /// <summary>Attribute decoration and selection.</summary>

@@ -266,9 +266,18 @@ public sealed class RiverHost : IAsyncDisposable
             evaluator.DecodeArguments(logging.Block, logging.Source, typeof(LoggingArguments), new Dictionary<string, Value>(), stability, diagnostics);
         }
 
+        // A component whose graph checks already failed (unresolved reference, self reference, cycle, stability) is
+        // not decoded again: its references would only repeat the same error as "identifier does not exist".
+        var planErrors = diagnostics.Items.Where(d => d.Severity == Severity.Error && d.Source is not null).ToList();
         var exports = new Dictionary<string, Value>(StringComparer.Ordinal);
         foreach (var component in plan.Components)
         {
+            if (planErrors.Any(d => d.Source == component.Source && d.Span.Start >= component.Block.Span.Start && d.Span.End <= component.Block.Span.End))
+            {
+                exports[component.Id] = DefaultExports(component.Registration, evaluator);
+                continue;
+            }
+
             var scope = new Dictionary<string, Value>(StringComparer.Ordinal);
             foreach (var dependency in plan.Dependencies.GetValueOrDefault(component.Id) ?? [])
             {

@@ -43,6 +43,24 @@ public class ExampleConfigTests
         });
     }
 
+    [Fact]
+    public void AnUnresolvedReferenceIsReportedOnceNotAgainAsAMissingIdentifier()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"river-ref-{Guid.NewGuid():N}.alloy");
+        File.WriteAllText(path, "discovery.relabel \"a\" {\n  targets = discovery.relabel.zz.output\n}\n");
+        try
+        {
+            var diagnostics = RiverHost.Validate(path, ComponentCatalog.All, StabilityLevel.PublicPreview);
+            var error = Assert.Single(diagnostics);
+            Assert.Equal("component \"discovery.relabel.zz.output\" does not exist or is out of scope", error.Message);
+            Assert.Equal((2, 13), error.Source!.GetLineColumn(error.Span.Start));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static void AssertValid(string name)
     {
         var diagnostics = RiverHost.Validate(ExamplePath(name), ComponentCatalog.All, StabilityLevel.PublicPreview);

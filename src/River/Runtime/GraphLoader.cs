@@ -1,4 +1,5 @@
 using River.Diagnostics;
+using River.Eval;
 using River.Syntax;
 
 namespace River.Runtime;
@@ -141,14 +142,14 @@ public static class GraphLoader
         foreach (var component in components)
         {
             var dependencies = new List<string>();
-            foreach (var traversal in TraversalFinder.InBody(component.Block.Body))
+            foreach (var reference in ReferenceCollector.Collect(component.Block.Body))
             {
-                var target = Resolve(traversal, ids);
+                var target = Resolve(reference, ids);
                 if (target is null)
                 {
-                    if (!evaluator.IsBuiltin(traversal.Parts[0]))
+                    if (!evaluator.IsBuiltin(reference.Parts[0]))
                     {
-                        diagnostics.Error(component.Source, traversal.Span, $"component \"{traversal}\" does not exist or is out of scope");
+                        diagnostics.Error(component.Source, reference.Span, $"component \"{reference.Dotted}\" does not exist or is out of scope");
                     }
 
                     continue;
@@ -158,7 +159,7 @@ public static class GraphLoader
                 {
                     if (selfReferences.Add(component.Id))
                     {
-                        diagnostics.Error(component.Source, traversal.Span, $"cannot reference self: {component.Id} refers to its own exports");
+                        diagnostics.Error(component.Source, reference.Span, $"cannot reference self: {component.Id} refers to its own exports");
                     }
 
                     continue;
@@ -186,10 +187,10 @@ public static class GraphLoader
         return plan;
     }
 
-    /// <summary>The longest prefix of the traversal that is a component id, or null.</summary>
-    private static string? Resolve(Traversal traversal, Dictionary<string, ComponentDeclaration> ids)
+    /// <summary>The longest prefix of the reference that is a component id, or null.</summary>
+    private static string? Resolve(Reference reference, Dictionary<string, ComponentDeclaration> ids)
     {
-        var parts = traversal.Parts.AsSpan();
+        var parts = reference.Parts.AsSpan();
         for (var length = parts.Length; length >= 1; length--)
         {
             var candidate = length == 1 ? parts[0] : string.Join('.', parts[..length]);

@@ -14,9 +14,9 @@ public sealed class BasicAuthBlock
     [River("username")]
     public string Username { get; set; } = "";
 
-    /// <summary>Password (a secret).</summary>
+    /// <summary>Password: Alloy's <c>secret</c> type (a string is accepted; shown as <c>(secret)</c>).</summary>
     [River("password")]
-    public string Password { get; set; } = "";
+    public Secret? Password { get; set; }
 
     /// <summary>A file holding the password, read at each request.</summary>
     [River("password_file")]
@@ -30,9 +30,9 @@ public sealed class AuthorizationBlock
     [River("type")]
     public string Type { get; set; } = "Bearer";
 
-    /// <summary>The credentials (a secret).</summary>
+    /// <summary>The credentials: Alloy's <c>secret</c> type (a string is accepted; shown as <c>(secret)</c>).</summary>
     [River("credentials")]
-    public string Credentials { get; set; } = "";
+    public Secret? Credentials { get; set; }
 
     /// <summary>A file holding the credentials.</summary>
     [River("credentials_file")]
@@ -58,9 +58,9 @@ public sealed class TlsConfigBlock
     [River("cert_file")]
     public string CertFile { get; set; } = "";
 
-    /// <summary>PEM of the client key (a secret).</summary>
+    /// <summary>PEM of the client key: Alloy's <c>secret</c> type (a string is accepted; shown as <c>(secret)</c>).</summary>
     [River("key_pem")]
-    public string KeyPem { get; set; } = "";
+    public Secret? KeyPem { get; set; }
 
     /// <summary>Path of the client key.</summary>
     [River("key_file")]
@@ -83,25 +83,25 @@ public sealed class TlsConfigBlock
 internal static class HttpClientConfig
 {
     /// <summary>Reports conflicting authentication settings.</summary>
-    public static void ValidateAuth(ValidationContext context, BasicAuthBlock? basic, AuthorizationBlock? authz, string bearerToken, string bearerTokenFile)
+    public static void ValidateAuth(ValidationContext context, BasicAuthBlock? basic, AuthorizationBlock? authz, Secret? bearerToken, string bearerTokenFile)
     {
-        var n = (basic is null ? 0 : 1) + (authz is null ? 0 : 1) + (bearerToken.Length > 0 || bearerTokenFile.Length > 0 ? 1 : 0);
+        var n = (basic is null ? 0 : 1) + (authz is null ? 0 : 1) + (IsSet(bearerToken) || bearerTokenFile.Length > 0 ? 1 : 0);
         if (n > 1)
         {
             context.Error(null, "at most one of basic_auth, authorization and bearer_token/bearer_token_file may be set");
         }
 
-        if (bearerToken.Length > 0 && bearerTokenFile.Length > 0)
+        if (IsSet(bearerToken) && bearerTokenFile.Length > 0)
         {
             context.Error("bearer_token", "at most one of bearer_token and bearer_token_file may be set");
         }
 
-        if (basic is not null && basic.Password.Length > 0 && basic.PasswordFile.Length > 0)
+        if (basic is not null && IsSet(basic.Password) && basic.PasswordFile.Length > 0)
         {
             context.Error("basic_auth", "at most one of password and password_file may be set");
         }
 
-        if (authz is not null && authz.Credentials.Length > 0 && authz.CredentialsFile.Length > 0)
+        if (authz is not null && IsSet(authz.Credentials) && authz.CredentialsFile.Length > 0)
         {
             context.Error("authorization", "at most one of credentials and credentials_file may be set");
         }
@@ -125,7 +125,7 @@ internal static class HttpClientConfig
             context.Error("tls_config", "at most one of ca_pem and ca_file may be set");
         }
 
-        if ((tls.CertPem.Length > 0 || tls.CertFile.Length > 0) != (tls.KeyPem.Length > 0 || tls.KeyFile.Length > 0))
+        if ((tls.CertPem.Length > 0 || tls.CertFile.Length > 0) != (IsSet(tls.KeyPem) || tls.KeyFile.Length > 0))
         {
             context.Error("tls_config", "a client certificate needs both a certificate and a key");
         }
@@ -188,7 +188,7 @@ internal static class HttpClientConfig
         }
 
         var certPem = tls.CertPem.Length > 0 ? tls.CertPem : tls.CertFile.Length > 0 ? File.ReadAllText(tls.CertFile) : null;
-        var keyPem = tls.KeyPem.Length > 0 ? tls.KeyPem : tls.KeyFile.Length > 0 ? File.ReadAllText(tls.KeyFile) : null;
+        var keyPem = IsSet(tls.KeyPem) ? tls.KeyPem!.Value : tls.KeyFile.Length > 0 ? File.ReadAllText(tls.KeyFile) : null;
         if (certPem is not null && keyPem is not null)
         {
             ssl.ClientCertificates = [X509Certificate2.CreateFromPem(certPem, keyPem)];
@@ -198,22 +198,25 @@ internal static class HttpClientConfig
     }
 
     /// <summary>Adds the Authorization header for whichever method is configured (files are re-read each time).</summary>
-    public static void ApplyAuth(HttpRequestMessage request, BasicAuthBlock? basic, AuthorizationBlock? authz, string bearerToken, string bearerTokenFile)
+    public static void ApplyAuth(HttpRequestMessage request, BasicAuthBlock? basic, AuthorizationBlock? authz, Secret? bearerToken, string bearerTokenFile)
     {
         if (basic is not null)
         {
-            var pw = basic.PasswordFile.Length > 0 ? File.ReadAllText(basic.PasswordFile).Trim() : basic.Password;
+            var pw = basic.PasswordFile.Length > 0 ? File.ReadAllText(basic.PasswordFile).Trim() : basic.Password?.Value ?? "";
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{basic.Username}:{pw}")));
         }
         else if (authz is not null)
         {
-            var cred = authz.CredentialsFile.Length > 0 ? File.ReadAllText(authz.CredentialsFile).Trim() : authz.Credentials;
+            var cred = authz.CredentialsFile.Length > 0 ? File.ReadAllText(authz.CredentialsFile).Trim() : authz.Credentials?.Value ?? "";
             request.Headers.Authorization = new AuthenticationHeaderValue(authz.Type.Length > 0 ? authz.Type : "Bearer", cred);
         }
-        else if (bearerToken.Length > 0 || bearerTokenFile.Length > 0)
+        else if (IsSet(bearerToken) || bearerTokenFile.Length > 0)
         {
-            var tok = bearerTokenFile.Length > 0 ? File.ReadAllText(bearerTokenFile).Trim() : bearerToken;
+            var tok = bearerTokenFile.Length > 0 ? File.ReadAllText(bearerTokenFile).Trim() : bearerToken!.Value;
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tok);
         }
     }
+
+    /// <summary>True when a secret argument was given a non-empty value (an empty string counts as unset, as in Alloy).</summary>
+    public static bool IsSet(Secret? secret) => secret is { Value.Length: > 0 };
 }

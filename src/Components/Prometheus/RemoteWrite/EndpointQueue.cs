@@ -495,7 +495,7 @@ internal sealed class EndpointQueue : IDisposable
             request.Headers.TryAddWithoutValidation("X-Prometheus-Remote-Write-Version", "0.1.0");
             foreach (var (k, v) in _cfg.Headers)
             {
-                request.Headers.TryAddWithoutValidation(k, v);
+                request.Headers.TryAddWithoutValidation(k, v.Value);
             }
 
             HttpClientConfig.ApplyAuth(request, _cfg.BasicAuth, _cfg.Authorization, _cfg.BearerToken, _cfg.BearerTokenFile);

@@ -61,13 +61,13 @@ public sealed class EndpointOptions : IValidatable
     [River("remote_timeout")]
     public TimeSpan RemoteTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Extra headers; the remote-write protocol headers cannot be overridden.</summary>
+    /// <summary>Extra headers, Alloy's <c>map(secret)</c> (they often carry API keys); the remote-write protocol headers cannot be overridden.</summary>
     [River("headers")]
-    public Dictionary<string, string> Headers { get; set; } = [];
+    public Dictionary<string, Secret> Headers { get; set; } = [];
 
-    /// <summary>A bearer token (a secret).</summary>
+    /// <summary>A bearer token: Alloy's <c>secret</c> type (a string is accepted; shown as <c>(secret)</c>).</summary>
     [River("bearer_token")]
-    public string BearerToken { get; set; } = "";
+    public Secret? BearerToken { get; set; }
 
     /// <summary>A file holding the bearer token.</summary>
     [River("bearer_token_file")]

@@ -86,9 +86,9 @@ public sealed class ScrapeArguments : IValidatable
     [River("label_value_length_limit")]
     public int LabelValueLengthLimit { get; set; }
 
-    /// <summary>A bearer token (a secret).</summary>
+    /// <summary>A bearer token: Alloy's <c>secret</c> type (a string is accepted; shown as <c>(secret)</c>).</summary>
     [River("bearer_token")]
-    public string BearerToken { get; set; } = "";
+    public Secret? BearerToken { get; set; }
 
     /// <summary>A file holding the bearer token.</summary>
     [River("bearer_token_file")]

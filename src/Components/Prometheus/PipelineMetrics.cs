@@ -20,6 +20,7 @@ internal sealed class PipelineMetrics
         string[] id = _ownLabel ? ["component_id"] : [];
         string[] rw = [.. id, "remote_name", "url"];
         Factory = f;
+        _idLabel = id;
         ComponentId = componentId;
         SamplesSent = f.CreateCounter("prometheus_remote_storage_samples_total", "Samples sent to remote storage.", rw);
         SamplesFailed = f.CreateCounter("prometheus_remote_storage_samples_failed_total", "Samples that failed on send and were not retried (4xx).", rw);
@@ -31,16 +32,20 @@ internal sealed class PipelineMetrics
         ShardsDesired = f.CreateGauge("prometheus_remote_storage_shards_desired", "Shard count the queue computed as needed.", rw);
         SentBatchDuration = f.CreateHistogram("prometheus_remote_storage_sent_batch_duration_seconds", "Duration of send calls.", new HistogramConfiguration { LabelNames = rw, Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
         HighestSent = f.CreateGauge("prometheus_remote_storage_queue_highest_sent_timestamp_seconds", "Newest sample timestamp successfully sent.", rw);
-        WalAppended = f.CreateCounter("prometheus_remote_write_wal_samples_appended_total", "Samples appended to the WAL.", id);
-        WalSize = f.CreateGauge("prometheus_remote_write_wal_size_bytes", "Bytes of WAL segments on disk.", id);
-        WalCorrupt = f.CreateCounter("prometheus_remote_write_wal_corrupt_records_total", "WAL records skipped because their checksum failed.", id);
-        ScrapeTargets = f.CreateGauge("prometheus_scrape_targets_gauge", "Number of scrape targets.", id);
-        ForwardedSamples = f.CreateCounter("prometheus_forwarded_samples_total", "Samples forwarded to receivers.", id);
         ScrapeErrors = f.CreateCounter("prometheus_scrape_errors_total", "Failed scrapes by reason (http, parse, limit, timeout, forward).", [.. id, "reason"]);
-        FanoutLatency = f.CreateHistogram("prometheus_fanout_latency", "Time to commit one scrape to the receivers.", new HistogramConfiguration { LabelNames = id, Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
     }
 
     private readonly bool _ownLabel;
+    private readonly string[] _idLabel;
+
+    // The unlabelled families are created on first use: prometheus-net exports an unlabelled series (value 0) as soon
+    // as it is created, which would show scrape metrics on remote_write components and WAL metrics on scrapers.
+    private Counter? _walAppended;
+    private Gauge? _walSize;
+    private Counter? _walCorrupt;
+    private Gauge? _scrapeTargets;
+    private Counter? _forwardedSamples;
+    private Histogram? _fanoutLatency;
 
     public MetricFactory Factory { get; }
 
@@ -69,17 +74,17 @@ internal sealed class PipelineMetrics
 
     public Gauge HighestSent { get; }
 
-    public Counter WalAppended { get; }
+    public Counter WalAppended => _walAppended ??= Factory.CreateCounter("prometheus_remote_write_wal_samples_appended_total", "Samples appended to the WAL.", _idLabel);
 
-    public Gauge WalSize { get; }
+    public Gauge WalSize => _walSize ??= Factory.CreateGauge("prometheus_remote_write_wal_size_bytes", "Bytes of WAL segments on disk.", _idLabel);
 
-    public Counter WalCorrupt { get; }
+    public Counter WalCorrupt => _walCorrupt ??= Factory.CreateCounter("prometheus_remote_write_wal_corrupt_records_total", "WAL records skipped because their checksum failed.", _idLabel);
 
-    public Gauge ScrapeTargets { get; }
+    public Gauge ScrapeTargets => _scrapeTargets ??= Factory.CreateGauge("prometheus_scrape_targets", "Number of scrape targets.", _idLabel);
 
-    public Counter ForwardedSamples { get; }
+    public Counter ForwardedSamples => _forwardedSamples ??= Factory.CreateCounter("prometheus_forwarded_samples_total", "Samples forwarded to receivers.", _idLabel);
 
     public Counter ScrapeErrors { get; }
 
-    public Histogram FanoutLatency { get; }
+    public Histogram FanoutLatency => _fanoutLatency ??= Factory.CreateHistogram("prometheus_fanout_latency", "Time to commit one scrape to the receivers.", new HistogramConfiguration { LabelNames = _idLabel, Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
 }

@@ -91,10 +91,13 @@ internal sealed class PrometheusProcess : IAsyncDisposable
 {
     private Process? _process;
 
-    private PrometheusProcess(string dataDir, int port)
+    private readonly string _extraScrapeConfigs;
+
+    private PrometheusProcess(string dataDir, int port, string extraScrapeConfigs)
     {
         DataDir = dataDir;
         Port = port;
+        _extraScrapeConfigs = extraScrapeConfigs;
     }
 
     public string DataDir { get; }
@@ -105,9 +108,13 @@ internal sealed class PrometheusProcess : IAsyncDisposable
 
     public string WriteUrl => BaseUrl + "/api/v1/write";
 
-    public static async Task<PrometheusProcess> StartAsync(string? dataDir = null, int? port = null)
+    /// <summary>
+    /// Starts Prometheus; <paramref name="extraScrapeConfigs"/> are more items of its <c>scrape_configs</c> list (YAML,
+    /// each starting with <c>  - job_name:</c>), next to the self-scrape.
+    /// </summary>
+    public static async Task<PrometheusProcess> StartAsync(string? dataDir = null, int? port = null, string extraScrapeConfigs = "")
     {
-        var p = new PrometheusProcess(dataDir ?? PromTest.TempDir("prometheus"), port ?? PromTest.FreePort());
+        var p = new PrometheusProcess(dataDir ?? PromTest.TempDir("prometheus"), port ?? PromTest.FreePort(), extraScrapeConfigs);
         await p.StartAsync();
         return p;
     }
@@ -125,7 +132,7 @@ internal sealed class PrometheusProcess : IAsyncDisposable
             scrape_configs:
               - job_name: prometheus
                 static_configs: [ {"{"} targets: ['127.0.0.1:{Port}'] {"}"} ]
-            """);
+            """ + "\n" + _extraScrapeConfigs);
         var psi = new ProcessStartInfo("/usr/bin/prometheus")
         {
             RedirectStandardError = true,
@@ -186,6 +193,22 @@ internal sealed class PrometheusProcess : IAsyncDisposable
             var m = r.GetProperty("metric").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
             var v = double.Parse(r.GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture);
             result.Add((m, v));
+        }
+
+        return result;
+    }
+
+    /// <summary>An instant query whose values are kept as the API prints them ("NaN", "+Inf", "1e+20").</summary>
+    public async Task<List<(Dictionary<string, string> Metric, string Value)>> QueryRawAsync(string promql)
+    {
+        using var http = new HttpClient();
+        var json = await http.GetStringAsync($"{BaseUrl}/api/v1/query?query={Uri.EscapeDataString(promql)}");
+        using var doc = JsonDocument.Parse(json);
+        var result = new List<(Dictionary<string, string>, string)>();
+        foreach (var r in doc.RootElement.GetProperty("data").GetProperty("result").EnumerateArray())
+        {
+            var m = r.GetProperty("metric").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal);
+            result.Add((m, r.GetProperty("value")[1].GetString()!));
         }
 
         return result;

@@ -127,7 +127,7 @@ public sealed class ScrapeArguments : IValidatable
 
         if (ScrapeTimeout <= TimeSpan.Zero || ScrapeTimeout > ScrapeInterval)
         {
-            context.Error("scrape_timeout", $"scrape_timeout ({ScrapeTimeout}) must be positive and not greater than scrape_interval ({ScrapeInterval})");
+            context.Error("scrape_timeout", $"scrape_timeout ({GoDuration.Format(ScrapeTimeout)}) must be positive and not greater than scrape_interval ({GoDuration.Format(ScrapeInterval)})");
         }
 
         if (Scheme is not ("http" or "https"))

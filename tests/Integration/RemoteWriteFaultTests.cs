@@ -46,20 +46,24 @@ internal static class SteadyScrape
     }
 
     /// <summary>
-    /// Asserts that the sequence numbers in Prometheus over the last <paramref name="window"/> have no hole: their count
+    /// Asserts that the sequence numbers in Prometheus over the run since <paramref name="begun"/> have no hole: their count
     /// is max − min + 1, less at most one per failed scrape (<c>up</c> = 0, e.g. a timeout on a loaded machine, when the
     /// target spent a number River never received). Also: every scrape left an <c>up</c> sample next to its number.
     /// <paramref name="scrapesCutByAKill"/> allows for a scrape in flight when River was killed: the target spent its
     /// number, but River never got to append it, so it was never River's to lose.
     /// </summary>
-    public static async Task<(double Min, double Max, double Count)> AssertContiguousAsync(PrometheusPeer prometheus, TimeSpan window, ITestOutputHelper output, int scrapesCutByAKill = 0)
+    public static async Task<(double Min, double Max, double Count)> AssertContiguousAsync(PrometheusPeer prometheus, DateTimeOffset begun, ITestOutputHelper output, int scrapesCutByAKill = 0)
     {
-        var w = ((int)window.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s";
-        var min = (await prometheus.ScalarAsync($"min_over_time(river_it_scrape_seq{{job=\"seq\"}}[{w}])"))!.Value;
-        var max = (await prometheus.ScalarAsync($"max_over_time(river_it_scrape_seq{{job=\"seq\"}}[{w}])"))!.Value;
-        var count = (await prometheus.ScalarAsync($"count_over_time(river_it_scrape_seq{{job=\"seq\"}}[{w}])"))!.Value;
-        var ups = (await prometheus.ScalarAsync($"count_over_time(up{{job=\"seq\"}}[{w}])"))!.Value;
-        var failed = ups - (await prometheus.ScalarAsync($"sum_over_time(up{{job=\"seq\"}}[{w}])"))!.Value;
+        // Scraping goes on, so every query is evaluated at one instant far enough back that all its samples have
+        // landed (batches leave within 200 ms); otherwise counts taken a moment apart disagree.
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        var at = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(10);
+        var w = ((int)(at - begun + TimeSpan.FromSeconds(30)).TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s";
+        var min = (await prometheus.ScalarAsync($"min_over_time(river_it_scrape_seq{{job=\"seq\"}}[{w}])", at))!.Value;
+        var max = (await prometheus.ScalarAsync($"max_over_time(river_it_scrape_seq{{job=\"seq\"}}[{w}])", at))!.Value;
+        var count = (await prometheus.ScalarAsync($"count_over_time(river_it_scrape_seq{{job=\"seq\"}}[{w}])", at))!.Value;
+        var ups = (await prometheus.ScalarAsync($"count_over_time(up{{job=\"seq\"}}[{w}])", at))!.Value;
+        var failed = ups - (await prometheus.ScalarAsync($"sum_over_time(up{{job=\"seq\"}}[{w}])", at))!.Value;
         output.WriteLine($"seq {min}..{max}: {count} samples, {ups} up samples, {failed} failed scrapes");
         Assert.True(count <= max - min + 1, $"{count} samples for {max - min + 1} numbers: duplicates");
         Assert.True(count >= max - min + 1 - failed - scrapesCutByAKill, $"{max - min + 1 - count} numbers of {min}..{max} are missing, only {failed} scrapes failed");
@@ -111,7 +115,7 @@ public sealed class RemoteWriteOutageTests(ITestOutputHelper output) : IDisposab
 
         // Catch-up: everything the target served up to the restart is in Prometheus.
         await SteadyScrape.WaitForSeqAsync(prometheus, target.Served, TimeSpan.FromSeconds(120), () => river.Process.Stderr + prometheus.Log);
-        var (min, max, _) = await SteadyScrape.AssertContiguousAsync(prometheus, DateTimeOffset.UtcNow - begun + TimeSpan.FromSeconds(30), output);
+        var (min, max, _) = await SteadyScrape.AssertContiguousAsync(prometheus, begun, output);
         Assert.True(min <= servedAtStop && max >= servedAtStop + servedDuringOutage, $"the window {min}..{max} does not span the outage");
 
         // The outage itself is covered: the two minutes hold a sample per second of scraping, no hole.
@@ -170,7 +174,7 @@ public sealed class RemoteWriteSigkillTests(ITestOutputHelper output) : IDisposa
         await SteadyScrape.WaitForSeqAsync(prometheus, servedBeforeKill + 3, TimeSpan.FromSeconds(120), () => second.Process.Stderr + prometheus.Log);
 
         // Every number the killed River had scraped is there (the WAL was replayed), with no hole anywhere.
-        var (min, max, _) = await SteadyScrape.AssertContiguousAsync(prometheus, DateTimeOffset.UtcNow - begun + TimeSpan.FromSeconds(30), output, scrapesCutByAKill: 1);
+        var (min, max, _) = await SteadyScrape.AssertContiguousAsync(prometheus, begun, output, scrapesCutByAKill: 1);
         Assert.True(min <= 3 && max > servedBeforeKill, $"the window {min}..{max} does not span the kill at {servedBeforeKill}");
 
         // Nothing out of order: Prometheus refused no sample and River had none refused.

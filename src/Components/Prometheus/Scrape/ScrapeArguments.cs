@@ -54,6 +54,13 @@ public sealed class ScrapeArguments : IValidatable
     [River("scrape_protocols")]
     public List<string> ScrapeProtocols { get; set; } = ["OpenMetricsText1.0.0", "OpenMetricsText0.0.1", "PrometheusText1.0.0", "PrometheusText0.0.4"];
 
+    /// <summary>
+    /// The protocol a body is parsed with when the target sends no, an unparseable or an unknown Content-Type (a file
+    /// server's <c>application/octet-stream</c>, say); empty makes such a scrape fail instead.
+    /// </summary>
+    [River("scrape_fallback_protocol")]
+    public string ScrapeFallbackProtocol { get; set; } = "PrometheusText0.0.4";
+
     /// <summary>Protobuf negotiation is not supported; true is refused with a message.</summary>
     [River("enable_protobuf_negotiation")]
     public bool EnableProtobufNegotiation { get; set; }
@@ -148,6 +155,11 @@ public sealed class ScrapeArguments : IValidatable
                     ? "PrometheusProto is not supported by this implementation; use the text protocols"
                     : $"unknown scrape protocol \"{p}\"; expected OpenMetricsText1.0.0, OpenMetricsText0.0.1, PrometheusText1.0.0 or PrometheusText0.0.4");
             }
+        }
+
+        if (ScrapeFallbackProtocol.Length > 0 && AcceptHeader.MediaType(ScrapeFallbackProtocol) is null)
+        {
+            context.Error("scrape_fallback_protocol", $"unknown scrape protocol \"{ScrapeFallbackProtocol}\"; expected OpenMetricsText1.0.0, OpenMetricsText0.0.1, PrometheusText1.0.0 or PrometheusText0.0.4");
         }
 
         if (BodySizeLimit < 0 || SampleLimit < 0 || TargetLimit < 0 || LabelLimit < 0 || LabelNameLengthLimit < 0 || LabelValueLengthLimit < 0)

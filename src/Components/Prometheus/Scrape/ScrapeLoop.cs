@@ -227,6 +227,14 @@ public sealed class ScrapeLoop
         return new ScrapeResult(up, scraped, added, stale, error);
     }
 
+    // No, an unparseable or an unknown Content-Type: scrape_fallback_protocol decides, as in Alloy.
+    private ExpositionFormat FallbackFormat(string mediaType) => _args.ScrapeFallbackProtocol switch
+    {
+        "" => throw new ScrapeException($"unsupported Content-Type \"{mediaType}\" (expected text/plain or application/openmetrics-text) and no scrape_fallback_protocol"),
+        var p when p.StartsWith("OpenMetrics", StringComparison.Ordinal) => ExpositionFormat.OpenMetrics,
+        _ => ExpositionFormat.PrometheusText,
+    };
+
     private async Task<(int Length, ExpositionFormat Format)> FetchAsync(CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, Target.Url);
@@ -251,8 +259,8 @@ public sealed class ScrapeLoop
         var format = mediaType switch
         {
             "application/openmetrics-text" => ExpositionFormat.OpenMetrics,
-            "text/plain" or "" => ExpositionFormat.PrometheusText,
-            _ => throw new ScrapeException($"unsupported Content-Type \"{mediaType}\" (expected text/plain or application/openmetrics-text)"),
+            "text/plain" => ExpositionFormat.PrometheusText,
+            _ => FallbackFormat(mediaType),
         };
         await using var raw = await response.Content.ReadAsStreamAsync(timeout.Token);
         Stream body = raw;

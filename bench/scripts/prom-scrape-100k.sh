@@ -119,11 +119,14 @@ END="$(date +%s.%N)"
 sleep $((INTERVAL + 6))
 
 W="${DURATION}s"
+PROM_AVG="$(query "avg_over_time(scrape_duration_seconds{job=\"prom-100k\"}[$W])")"
+RIVER_AVG="$(query "avg_over_time(scrape_duration_seconds{job=\"river-100k\"}[$W])")"
 echo "series                         : $SERIES per scrape, interval ${INTERVAL}s, window $W"
-echo "prometheus scrape_duration avg : $(query "avg_over_time(scrape_duration_seconds{job=\"prom-100k\"}[$W])") s (max $(query "max_over_time(scrape_duration_seconds{job=\"prom-100k\"}[$W])"))"
-echo "river      scrape_duration avg : $(query "avg_over_time(scrape_duration_seconds{job=\"river-100k\"}[$W])") s (max $(query "max_over_time(scrape_duration_seconds{job=\"river-100k\"}[$W])"))"
-echo "ratio river/prometheus (avg)   : $(query "avg_over_time(scrape_duration_seconds{job=\"river-100k\"}[$W]) / ignoring(job) avg_over_time(scrape_duration_seconds{job=\"prom-100k\"}[$W])")"
-echo "river scrapes seen by prom     : $(query "count_over_time(up{job=\"river-100k\"}[$W])") (prometheus: $(query "count_over_time(up{job=\"prom-100k\"}[$W])"))"
+echo "prometheus scrape_duration avg : $PROM_AVG s (max $(query "max_over_time(scrape_duration_seconds{job=\"prom-100k\"}[$W])"), up $(query "avg_over_time(up{job=\"prom-100k\"}[$W])"), $(query "count_over_time(up{job=\"prom-100k\"}[$W])") scrapes)"
+echo "river      scrape_duration avg : $RIVER_AVG s (max $(query "max_over_time(scrape_duration_seconds{job=\"river-100k\"}[$W])"), up $(query "avg_over_time(up{job=\"river-100k\"}[$W])"), $(query "count_over_time(up{job=\"river-100k\"}[$W])") scrapes)"
+python3 -c 'import sys
+try: print(f"ratio river/prometheus (avg)   : {float(sys.argv[1]) / float(sys.argv[2]):.3f} (goal <= 1)")
+except ValueError: print("ratio river/prometheus (avg)   : n/a (a query returned nothing)")' "$RIVER_AVG" "$PROM_AVG"
 python3 - "$SENT0" "$SENT1" "$CPU0" "$CPU1" "$TICK" "$START" "$END" <<'PY'
 import sys
 s0, s1, c0, c1, tick, t0, t1 = (float(x) for x in sys.argv[1:])

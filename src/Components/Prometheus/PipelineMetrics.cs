@@ -39,7 +39,8 @@ internal sealed class PipelineMetrics
     private readonly string[] _idLabel;
 
     // The unlabelled families are created on first use: prometheus-net exports an unlabelled series (value 0) as soon
-    // as it is created, which would show scrape metrics on remote_write components and WAL metrics on scrapers.
+    // as it is created, which would show scrape metrics on remote_write components and WAL metrics on scrapers. A race
+    // on first use is harmless: the factory returns the one existing collector for a name already registered.
     private Counter? _walAppended;
     private Gauge? _walSize;
     private Counter? _walCorrupt;

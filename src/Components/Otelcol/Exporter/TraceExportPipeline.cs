@@ -13,7 +13,7 @@ namespace River.Components.Otelcol.Exporter;
 internal sealed class TraceExportPipeline : ITracesConsumer, IDisposable
 {
     private readonly ILogger _logger;
-    private readonly OtelcolMetrics _metrics;
+    private readonly ExporterMetrics _metrics;
     private readonly IRequestQueue? _queue;
     private readonly QueueArguments _queueArguments;
     private readonly Random _random = new();
@@ -28,7 +28,7 @@ internal sealed class TraceExportPipeline : ITracesConsumer, IDisposable
         RetryArguments retry,
         TimeSpan timeout,
         string queueDirectory,
-        OtelcolMetrics metrics,
+        ExporterMetrics metrics,
         ILogger logger)
     {
         _sender = sender;

@@ -33,7 +33,7 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
         _options = options;
         _arguments = arguments;
         _output = new TracesFanout(arguments.Output.Traces);
-        Metrics = OtelcolMetrics.Create(options.Registry, options.Id);
+        Metrics = ReceiverMetrics.Create(options.Registry, options.Id);
     }
 
     /// <summary>The catalog entry.</summary>
@@ -45,7 +45,7 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
         static (options, arguments) => new OtlpReceiverComponent(options, (OtlpReceiverArguments)arguments));
 
     /// <summary>The component's metrics.</summary>
-    internal OtelcolMetrics Metrics { get; }
+    internal ReceiverMetrics Metrics { get; }
 
     /// <summary>Completes when the servers listen (tests wait for it).</summary>
     internal Task Started => _started.Task;

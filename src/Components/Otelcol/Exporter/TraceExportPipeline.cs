@@ -41,7 +41,7 @@ internal sealed class TraceExportPipeline : ITracesConsumer, IDisposable
         {
             _queue = queue.Storage is null
                 ? new MemoryRequestQueue(queue.QueueSize)
-                : new PersistentRequestQueue(queueDirectory, queue.QueueSize, logger);
+                : new PersistentRequestQueue(queueDirectory, queue.QueueSize, logger, queue.Storage.Fsync);
             _metrics.ExporterQueueCapacity.Set(queue.QueueSize);
             _metrics.ExporterQueueSize.Set(_queue.Count);
         }
@@ -83,7 +83,7 @@ internal sealed class TraceExportPipeline : ITracesConsumer, IDisposable
             return;
         }
 
-        if (_queueArguments.BlockOnOverflow)
+        if (_queueArguments.Blocks)
         {
             await _queue.EnqueueAsync(traces, cancellationToken).ConfigureAwait(false);
         }

@@ -14,6 +14,10 @@ public sealed class OtlpReceiverArguments : IValidatable
     [RiverBlock("http")]
     public HttpServerArguments? Http { get; init; }
 
+    /// <summary>Internal metrics options (accepted; see <see cref="DebugMetricsArguments"/>).</summary>
+    [RiverBlock("debug_metrics")]
+    public DebugMetricsArguments DebugMetrics { get; init; } = new();
+
     /// <summary>Where received data goes.</summary>
     [RiverBlock("output", Required = true)]
     public OutputArguments Output { get; init; } = new();

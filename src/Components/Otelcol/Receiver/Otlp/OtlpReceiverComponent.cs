@@ -201,9 +201,11 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
             // grpc-go's defaults: no idle limit, and a server ping after 2 h of silence answered within 20 s.
             var parameters = grpc.Keepalive?.ServerParameters ?? new KeepaliveServerParameters();
             KeepaliveServerParameters.TryParseLimit(parameters.MaxConnectionIdle, out var idle);
-            kestrel.Limits.KeepAliveTimeout = idle ?? Timeout.InfiniteTimeSpan;
-            kestrel.Limits.Http2.KeepAlivePingDelay = parameters.Time;
-            kestrel.Limits.Http2.KeepAlivePingTimeout = parameters.Timeout;
+            kestrel.Limits.KeepAliveTimeout = idle ?? NoTimeout;
+
+            // Kestrel refuses ping intervals under a second (its timers tick once a second).
+            kestrel.Limits.Http2.KeepAlivePingDelay = parameters.Time < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : parameters.Time;
+            kestrel.Limits.Http2.KeepAlivePingTimeout = parameters.Timeout < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : parameters.Timeout;
         });
         ByteSize.TryParse(grpc.MaxRecvMsgSize, out var max);
         builder.Services.AddGrpc(o =>
@@ -230,8 +232,8 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
 
             // Plaintext h2c cannot share a port with HTTP/1.1, and OTLP/HTTP clients speak HTTP/1.1.
             Listen(kestrel, http.Endpoint, http.Tls, http.Tls is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2);
-            kestrel.Limits.KeepAliveTimeout = http.IdleTimeout > TimeSpan.Zero ? http.IdleTimeout : Timeout.InfiniteTimeSpan;
-            kestrel.Limits.RequestHeadersTimeout = http.ReadHeaderTimeout > TimeSpan.Zero ? http.ReadHeaderTimeout : Timeout.InfiniteTimeSpan;
+            kestrel.Limits.KeepAliveTimeout = http.IdleTimeout > TimeSpan.Zero ? http.IdleTimeout : NoTimeout;
+            kestrel.Limits.RequestHeadersTimeout = http.ReadHeaderTimeout > TimeSpan.Zero ? http.ReadHeaderTimeout : NoTimeout;
         });
         if (http.Cors is { AllowedOrigins.Count: > 0 } cors)
         {
@@ -253,6 +255,11 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
     }
 
     private const string CorsPolicyName = "otlp";
+
+    // Kestrel has no "never" for its connection timeouts: Timeout.InfiniteTimeSpan is taken as -1 ms and closes an idle
+    // connection at the next heartbeat (seen in ReceiverServerOptionsTests), and TimeSpan.MaxValue would overflow its
+    // deadline arithmetic. A century is never for a connection.
+    private static readonly TimeSpan NoTimeout = TimeSpan.FromDays(36500);
 
     /// <summary>The Collector's CORS rules (rs/cors): only POST, the always-allowed headers plus <c>allowed_headers</c>.</summary>
     private static void ConfigureCors(Microsoft.AspNetCore.Cors.Infrastructure.CorsPolicyBuilder policy, CorsArguments cors)
@@ -300,6 +307,11 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
                 {
                     https.ServerCertificate = certificate;
                     https.SslProtocols = tls.Protocols();
+                    if (!OperatingSystem.IsWindows() && tls.CipherSuitePolicy() is { } suites)
+                    {
+                        https.OnAuthenticate = (_, ssl) => ssl.CipherSuitesPolicy = suites;
+                    }
+
                     if (tls.ClientCaFile is { } clientCa)
                     {
                         var trusted = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();

@@ -199,6 +199,30 @@ public sealed class OtelcolArgumentsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ReceiverAuthIsRefusedWhenTheConfigLoadsNotSilentlyIgnored()
+    {
+        // The handler is only known once otelcol.auth.basic runs, so this is checked at load time, not by validate.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PipelineHost.StartAsync($$"""
+            otelcol.auth.basic "creds" {
+              client_auth {
+                username = "alice"
+                password = "s3cret"
+              }
+            }
+
+            otelcol.receiver.otlp "in" {
+              grpc {
+                endpoint = "127.0.0.1:{{PipelineHost.FreePort()}}"
+                auth     = otelcol.auth.basic.creds.handler
+              }
+              output { }
+            }
+            """));
+        output.WriteLine(error.Message);
+        Assert.Contains("receiver authentication is not supported by River yet", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BasicAndBearerHandlersPutTheirHeaderOnEveryExportRequest()
     {
         if (NodePeers.Unavailable() is { } reason)

@@ -156,6 +156,25 @@ public sealed class ReceiverServerOptionsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task MaxConnectionAgeSendsGoawayToABusyConnectionThatNeverIdles()
+    {
+        var grpcPort = PipelineHost.FreePort();
+        await using var river = await PipelineHost.StartAsync(Config(grpcPort, PipelineHost.FreePort(), """
+            keepalive {
+              server_parameters {
+                max_connection_age       = "2s"
+                max_connection_age_grace = "30s"
+              }
+            }
+            """));
+
+        // The idle limit is infinity (the default), so only the age limit can produce this GOAWAY.
+        using var connection = await Http2Connection.OpenAsync(grpcPort);
+        var frame = await connection.ReadUntilAsync(type => type == Http2Connection.GoAway, TimeSpan.FromSeconds(30));
+        Assert.Equal(Http2Connection.GoAway, frame);
+    }
+
+    [Fact]
     public void ConnectionLimitsParseInfinityDurationsAndRejectTheRest()
     {
         Assert.True(KeepaliveServerParameters.TryParseLimit("infinity", out var none));

@@ -69,6 +69,10 @@ public sealed class GrpcServerArguments : IValidatable
     [RiverBlock("keepalive")]
     public ServerKeepaliveArguments? Keepalive { get; init; }
 
+    /// <summary>Server-side authentication: not supported yet (refused with a message rather than as an unknown attribute).</summary>
+    [River("auth")]
+    public AuthHandler? Auth { get; init; }
+
     /// <summary>TLS; plaintext (h2c) when absent.</summary>
     [RiverBlock("tls")]
     public TlsArguments? Tls { get; init; }
@@ -95,6 +99,7 @@ public sealed class GrpcServerArguments : IValidatable
         }
 
         Keepalive?.Validate(context);
+        ServerAuth.Validate(Auth, context);
         if (Transport != "tcp")
         {
             context.Error("transport", $"unsupported transport \"{Transport}\"; only tcp is supported");
@@ -164,6 +169,10 @@ public sealed class HttpServerArguments : IValidatable
     [RiverBlock("cors")]
     public CorsArguments? Cors { get; init; }
 
+    /// <summary>Server-side authentication: not supported yet (refused with a message rather than as an unknown attribute).</summary>
+    [River("auth")]
+    public AuthHandler? Auth { get; init; }
+
     /// <summary>TLS; plaintext when absent.</summary>
     [RiverBlock("tls")]
     public TlsArguments? Tls { get; init; }
@@ -185,6 +194,7 @@ public sealed class HttpServerArguments : IValidatable
         }
 
         Cors?.Validate(context);
+        ServerAuth.Validate(Auth, context);
 
         if (!TracesUrlPath.StartsWith('/'))
         {
@@ -237,11 +247,11 @@ public sealed class KeepaliveServerParameters : IValidatable
     [River("max_connection_idle")]
     public string MaxConnectionIdle { get; init; } = "infinity";
 
-    /// <summary>Not applied: Kestrel cannot retire a busy connection by age.</summary>
+    /// <summary>Ask a connection to go away (GOAWAY) once it is this old, ±10 %; calls in flight finish.</summary>
     [River("max_connection_age")]
     public string MaxConnectionAge { get; init; } = "infinity";
 
-    /// <summary>Not applied (goes with <c>max_connection_age</c>).</summary>
+    /// <summary>Cut a connection this long after it was asked to go away.</summary>
     [River("max_connection_age_grace")]
     public string MaxConnectionAgeGrace { get; init; } = "infinity";
 
@@ -376,6 +386,17 @@ public sealed class CorsArguments : IValidatable
         }
 
         return false;
+    }
+}
+
+internal static class ServerAuth
+{
+    public static void Validate(AuthHandler? auth, ValidationContext context)
+    {
+        if (auth is not null)
+        {
+            context.Error("auth", "receiver authentication is not supported by River yet; remove auth or put an authenticating proxy in front");
+        }
     }
 }
 

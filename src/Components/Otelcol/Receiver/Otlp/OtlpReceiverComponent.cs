@@ -192,7 +192,10 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            Listen(kestrel, grpc.Endpoint, grpc.Tls, grpc.Tls is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2);
+            var serverParameters = grpc.Keepalive?.ServerParameters ?? new KeepaliveServerParameters();
+            KeepaliveServerParameters.TryParseLimit(serverParameters.MaxConnectionAge, out var maxAge);
+            KeepaliveServerParameters.TryParseLimit(serverParameters.MaxConnectionAgeGrace, out var ageGrace);
+            Listen(kestrel, grpc.Endpoint, grpc.Tls, grpc.Tls is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2, maxAge is { } age ? listen => LimitConnectionAge(listen, age, ageGrace) : null);
             if (grpc.MaxConcurrentStreams is { } streams)
             {
                 kestrel.Limits.Http2.MaxStreamsPerConnection = streams;
@@ -294,12 +297,55 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
         }
     }
 
-    private static void Listen(KestrelServerOptions kestrel, string endpoint, TlsArguments? tls, HttpProtocols protocols)
+    /// <summary>
+    /// grpc-go's <c>max_connection_age</c>: once a connection is this old (±10 % jitter, so clients do not all
+    /// reconnect at once) the server asks it to go away — Kestrel sends HTTP/2 GOAWAY and lets calls in flight finish;
+    /// after <paramref name="grace"/> more (when set) the connection is cut.
+    /// </summary>
+    private static void LimitConnectionAge(ListenOptions listen, TimeSpan age, TimeSpan? grace)
+    {
+        listen.Use(next => async connection =>
+        {
+            using var done = new CancellationTokenSource();
+            var jittered = TimeSpan.FromTicks((long)(age.Ticks * (0.9 + (0.2 * Random.Shared.NextDouble()))));
+            var retire = RetireAsync(connection, jittered, grace, done.Token);
+            try
+            {
+                await next(connection).ConfigureAwait(false);
+            }
+            finally
+            {
+                await done.CancelAsync().ConfigureAwait(false);
+                await retire.ConfigureAwait(false);
+            }
+        });
+
+        static async Task RetireAsync(Microsoft.AspNetCore.Connections.ConnectionContext connection, TimeSpan age, TimeSpan? grace, CancellationToken closed)
+        {
+            try
+            {
+                await Task.Delay(age, closed).ConfigureAwait(false);
+                connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeNotificationFeature>()?.RequestClose();
+                if (grace is { } g)
+                {
+                    await Task.Delay(g, closed).ConfigureAwait(false);
+                    connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("max_connection_age_grace passed"));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The connection ended first.
+            }
+        }
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string endpoint, TlsArguments? tls, HttpProtocols protocols, Action<ListenOptions>? connectionLimits = null)
     {
         EndpointParser.TryParseHostPort(endpoint, out var host, out var port, out _);
         void Configure(ListenOptions listen)
         {
             listen.Protocols = protocols;
+            connectionLimits?.Invoke(listen);
             if (tls is not null)
             {
                 var certificate = tls.LoadCertificate()!;
@@ -346,6 +392,7 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
         && ReferenceEquals(a.Grpc?.Tls, b.Grpc?.Tls) && ReferenceEquals(a.Http?.Tls, b.Http?.Tls)
         && a.Http?.TracesUrlPath == b.Http?.TracesUrlPath && a.Grpc?.MaxRecvMsgSize == b.Grpc?.MaxRecvMsgSize
         && a.Grpc?.MaxConcurrentStreams == b.Grpc?.MaxConcurrentStreams && ReferenceEquals(a.Grpc?.Keepalive, b.Grpc?.Keepalive)
+        && ReferenceEquals(a.Grpc?.Auth, b.Grpc?.Auth) && ReferenceEquals(a.Http?.Auth, b.Http?.Auth)
         && a.Http?.IdleTimeout == b.Http?.IdleTimeout && a.Http?.ReadHeaderTimeout == b.Http?.ReadHeaderTimeout
         && ReferenceEquals(a.Http?.Cors, b.Http?.Cors)
         && (a.Grpc is null) == (b.Grpc is null) && (a.Http is null) == (b.Http is null);

@@ -71,7 +71,7 @@ public sealed class TlsArguments : IValidatable
     [River("curve_preferences")]
     public IReadOnlyList<string> CurvePreferences { get; init; } = [];
 
-    /// <summary>Accepted for compatibility: River reads the certificate files again whenever it opens a connection.</summary>
+    /// <summary>Accepted for compatibility, not applied: certificate files are read at start and on every config reload, not on a timer.</summary>
     [River("reload_interval")]
     public TimeSpan ReloadInterval { get; init; }
 

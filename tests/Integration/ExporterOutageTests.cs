@@ -11,14 +11,21 @@ using Xunit.Abstractions;
 
 namespace River.Integration;
 
+/// <summary>The outage test's collection (parallel to all others).</summary>
+[CollectionDefinition(ExporterOutageTests.Name)]
+public sealed class OtlpOutageCollection;
+
 /// <summary>
 /// A two-minute collector outage under 1 000 spans/s, with River killed (<c>kill -9</c>) and restarted in the middle:
 /// every span that reached the persistent sending queue arrives once the collector is back, exactly once; the spans
 /// the full queue refused are counted in <c>otelcol_exporter_enqueue_failed_spans_total</c> and logged.
 /// </summary>
-[Collection(OtlpProcessCollection.Name)]
+[Collection(Name)]
 public sealed class ExporterOutageTests(ITestOutputHelper output) : IDisposable
 {
+    /// <summary>This test's own collection: its two minutes run next to every other integration test.</summary>
+    public const string Name = "otlp outage";
+
     private const string Exporter = "otelcol.exporter.otlp.out";
     private static readonly TimeSpan Outage = TimeSpan.FromMinutes(2);
     private readonly TempDir _dir = new();

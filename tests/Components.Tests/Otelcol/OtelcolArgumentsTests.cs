@@ -313,9 +313,16 @@ public sealed class OtelcolArgumentsTests(ITestOutputHelper output)
         var headers = await httpHeaders.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("Bearer t0k3n", headers["Authorization"]);
 
-        // Secrets never reach the log.
+        // Secrets never reach the log, nor the component API (arguments and the exported handler).
         Assert.DoesNotContain("s3cret", river.Log, StringComparison.Ordinal);
         Assert.DoesNotContain("t0k3n", river.Log, StringComparison.Ordinal);
+        foreach (var id in new[] { "otelcol.auth.basic.creds", "otelcol.auth.bearer.token", "otelcol.exporter.otlp.basic", "otelcol.exporter.otlphttp.bearer" })
+        {
+            var json = await http.GetStringAsync(new Uri(river.BaseUrl, "/api/v0/web/components/" + id));
+            Assert.DoesNotContain("s3cret", json, StringComparison.Ordinal);
+            Assert.DoesNotContain("t0k3n", json, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:s3cret")), json, StringComparison.Ordinal);
+        }
     }
 
     private static IReadOnlyList<Diagnostic> Validate(string config)

@@ -1,5 +1,7 @@
 using River.Components.Beyla;
 using River.Components.Discovery.Relabel;
+using River.Components.Otelcol.Auth.Basic;
+using River.Components.Otelcol.Auth.Bearer;
 using River.Components.Otelcol.Exporter.Debug;
 using River.Components.Otelcol.Exporter.Otlp;
 using River.Components.Otelcol.Exporter.OtlpHttp;
@@ -24,6 +26,8 @@ public static class ComponentCatalog
     [
         BeylaComponent.Registration,
         DiscoveryRelabelComponent.Registration,
+        BasicAuthComponent.Registration,
+        BearerAuthComponent.Registration,
         DebugExporterComponent.Registration,
         OtlpExporterComponent.Registration,
         OtlpHttpExporterComponent.Registration,

@@ -31,7 +31,7 @@ internal sealed class RiverProcess : IDisposable
     private readonly TaskCompletionSource _stdoutDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stderrDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private RiverProcess(string workingDirectory, IEnumerable<string> args, bool redirectStdin)
+    private RiverProcess(string workingDirectory, IEnumerable<string> args, bool redirectStdin, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -49,6 +49,11 @@ internal sealed class RiverProcess : IDisposable
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         _process = new Process { StartInfo = info };
         _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data, _stdoutDone);
         _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data, _stderrDone);
@@ -92,6 +97,10 @@ internal sealed class RiverProcess : IDisposable
 
     /// <summary>Starts <c>river ARGS</c> in <paramref name="workingDirectory"/>.</summary>
     public static RiverProcess Start(string workingDirectory, params string[] args) => new(workingDirectory, args, redirectStdin: false);
+
+    /// <summary>Starts <c>river ARGS</c> in <paramref name="workingDirectory"/> with extra environment variables.</summary>
+    public static RiverProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        new(workingDirectory, args, redirectStdin: false, environment);
 
     /// <summary>Runs <c>river ARGS</c> to its end (killed after <paramref name="timeout"/>, which fails the test).</summary>
     public static async Task<CliResult> RunAsync(string workingDirectory, TimeSpan timeout, string? stdin, params string[] args)

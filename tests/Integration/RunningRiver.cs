@@ -31,10 +31,14 @@ internal sealed class RunningRiver : IDisposable
     public HttpClient Http { get; }
 
     /// <summary>Starts <c>river run CONFIG</c> and waits for <c>/-/ready</c> to answer 200.</summary>
-    public static async Task<RunningRiver> StartAsync(TempDir dir, string configPath, params string[] extra)
+    public static Task<RunningRiver> StartAsync(TempDir dir, string configPath, params string[] extra) =>
+        StartAsync(dir, configPath, new Dictionary<string, string>(), extra);
+
+    /// <summary>Starts <c>river run CONFIG</c> with extra environment variables and waits for <c>/-/ready</c>.</summary>
+    public static async Task<RunningRiver> StartAsync(TempDir dir, string configPath, IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
         var port = RiverProcess.FreePort();
-        var process = RiverProcess.Start(dir.Path, [
+        var process = RiverProcess.Start(dir.Path, environment, [
             "run", configPath,
             "--server.http.listen-addr", $"127.0.0.1:{port}",
             "--storage.path", Path.Combine(dir.Path, "data"),

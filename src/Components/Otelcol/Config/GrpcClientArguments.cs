@@ -29,6 +29,18 @@ public sealed class GrpcClientArguments : IValidatable
     [River("wait_for_ready")]
     public bool WaitForReady { get; init; }
 
+    /// <summary>The <c>handler</c> of an <c>otelcol.auth.*</c> component: its header goes on every call.</summary>
+    [River("auth")]
+    public AuthHandler? Auth { get; init; }
+
+    /// <summary>Accepted for compatibility: SocketsHttpHandler sizes its own socket buffers.</summary>
+    [River("read_buffer_size")]
+    public string? ReadBufferSize { get; init; }
+
+    /// <summary>Accepted for compatibility: SocketsHttpHandler sizes its own socket buffers.</summary>
+    [River("write_buffer_size")]
+    public string WriteBufferSize { get; init; } = "512KiB";
+
     /// <summary>TLS settings; TLS is on unless <c>insecure = true</c>.</summary>
     [RiverBlock("tls")]
     public TlsArguments Tls { get; init; } = new();
@@ -52,6 +64,14 @@ public sealed class GrpcClientArguments : IValidatable
         if (Compression is not ("gzip" or "zstd" or "none" or ""))
         {
             context.Error("compression", $"unsupported compression \"{Compression}\"; use gzip, zstd or none");
+        }
+
+        foreach (var (name, size) in new[] { ("read_buffer_size", ReadBufferSize), ("write_buffer_size", WriteBufferSize) })
+        {
+            if (size is not null && !ByteSize.TryParse(size, out _))
+            {
+                context.Error(name, $"\"{size}\" is not a size such as 512KiB");
+            }
         }
 
         if (BalancerName is not ("round_robin" or "pick_first" or ""))

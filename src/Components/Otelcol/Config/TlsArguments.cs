@@ -59,6 +59,22 @@ public sealed class TlsArguments : IValidatable
     [River("client_ca_file")]
     public string? ClientCaFile { get; init; }
 
+    /// <summary>Trust the system's CAs as well as <c>ca_file</c>/<c>ca_pem</c>.</summary>
+    [River("include_system_ca_certs_pool")]
+    public bool IncludeSystemCaCertsPool { get; init; }
+
+    /// <summary>TLS 1.2 cipher suites to offer, by their IANA/Go names (TLS 1.3 suites are not configurable, as in Go).</summary>
+    [River("cipher_suites")]
+    public IReadOnlyList<string> CipherSuites { get; init; } = [];
+
+    /// <summary>Accepted for compatibility: .NET offers no per-connection choice of key-exchange curves.</summary>
+    [River("curve_preferences")]
+    public IReadOnlyList<string> CurvePreferences { get; init; } = [];
+
+    /// <summary>Accepted for compatibility, not applied: certificate files are read at start and on every config reload, not on a timer.</summary>
+    [River("reload_interval")]
+    public TimeSpan ReloadInterval { get; init; }
+
     /// <inheritdoc />
     public void Validate(ValidationContext context)
     {
@@ -90,6 +106,19 @@ public sealed class TlsArguments : IValidatable
         if (MaxVersion.Length > 0 && !TryParseVersion(MaxVersion, out _))
         {
             context.Error("max_version", $"unknown TLS version \"{MaxVersion}\"; use \"TLS 1.2\" or \"TLS 1.3\"");
+        }
+
+        foreach (var suite in CipherSuites)
+        {
+            if (!Enum.TryParse<TlsCipherSuite>(suite, ignoreCase: false, out _))
+            {
+                context.Error("cipher_suites", $"unknown cipher suite \"{suite}\"; use IANA names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+            }
+        }
+
+        if (ReloadInterval < TimeSpan.Zero)
+        {
+            context.Error("reload_interval", "reload_interval must not be negative");
         }
     }
 
@@ -166,16 +195,47 @@ public sealed class TlsArguments : IValidatable
             options.ClientCertificates = [certificate];
         }
 
+        if (!OperatingSystem.IsWindows() && CipherSuitePolicy() is { } policy)
+        {
+            options.CipherSuitesPolicy = policy;
+        }
+
         if (InsecureSkipVerify)
         {
             options.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
         }
         else if (trusted is not null)
         {
-            options.RemoteCertificateValidationCallback = (_, cert, _, errors) => ValidateAgainst(trusted, cert, errors);
+            // include_system_ca_certs_pool: a chain the platform accepts is good too.
+            var system = IncludeSystemCaCertsPool;
+            options.RemoteCertificateValidationCallback = (_, cert, _, errors) => (system && errors == SslPolicyErrors.None) || ValidateAgainst(trusted, cert, errors);
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// The offered cipher suites when <c>cipher_suites</c> is set (TLS 1.3 suites are always added, as Go always
+    /// offers them); null for the platform default.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public CipherSuitesPolicy? CipherSuitePolicy()
+    {
+        if (CipherSuites.Count == 0)
+        {
+            return null;
+        }
+
+        var suites = new List<TlsCipherSuite> { TlsCipherSuite.TLS_AES_128_GCM_SHA256, TlsCipherSuite.TLS_AES_256_GCM_SHA384, TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256 };
+        foreach (var name in CipherSuites)
+        {
+            if (Enum.TryParse<TlsCipherSuite>(name, ignoreCase: false, out var suite) && !suites.Contains(suite))
+            {
+                suites.Add(suite);
+            }
+        }
+
+        return new CipherSuitesPolicy(suites);
     }
 
     /// <summary>

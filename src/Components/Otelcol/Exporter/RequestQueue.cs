@@ -95,13 +95,15 @@ internal sealed class PersistentRequestQueue : IRequestQueue
     private readonly ILogger _logger;
     private readonly Channel<long> _ready = Channel.CreateUnbounded<long>();
     private readonly SemaphoreSlim _room;
+    private readonly bool _fsync;
     private long _nextSequence;
     private int _count;
 
-    public PersistentRequestQueue(string directory, int capacity, ILogger logger)
+    public PersistentRequestQueue(string directory, int capacity, ILogger logger, bool fsync = false)
     {
         _directory = directory;
         _logger = logger;
+        _fsync = fsync;
         Directory.CreateDirectory(directory);
         foreach (var stale in Directory.EnumerateFiles(directory, "*.tmp"))
         {
@@ -192,8 +194,9 @@ internal sealed class PersistentRequestQueue : IRequestQueue
             {
                 request.WriteTo(stream);
 
-                // Flush to the disk so that the rename below never publishes a file whose data is still in the page cache.
-                stream.Flush(flushToDisk: true);
+                // With fsync the rename below never publishes a file whose data is only in the page cache (power loss).
+                // A killed process loses nothing either way: the page cache belongs to the kernel.
+                stream.Flush(flushToDisk: _fsync);
             }
 
             File.Move(temporary, path);

@@ -13,7 +13,7 @@ namespace River.Components.Otelcol.Exporter;
 internal sealed class TraceExportPipeline : ITracesConsumer, IDisposable
 {
     private readonly ILogger _logger;
-    private readonly OtelcolMetrics _metrics;
+    private readonly ExporterMetrics _metrics;
     private readonly IRequestQueue? _queue;
     private readonly QueueArguments _queueArguments;
     private readonly Random _random = new();
@@ -28,7 +28,7 @@ internal sealed class TraceExportPipeline : ITracesConsumer, IDisposable
         RetryArguments retry,
         TimeSpan timeout,
         string queueDirectory,
-        OtelcolMetrics metrics,
+        ExporterMetrics metrics,
         ILogger logger)
     {
         _sender = sender;
@@ -41,7 +41,7 @@ internal sealed class TraceExportPipeline : ITracesConsumer, IDisposable
         {
             _queue = queue.Storage is null
                 ? new MemoryRequestQueue(queue.QueueSize)
-                : new PersistentRequestQueue(queueDirectory, queue.QueueSize, logger);
+                : new PersistentRequestQueue(queueDirectory, queue.QueueSize, logger, queue.Storage.Fsync);
             _metrics.ExporterQueueCapacity.Set(queue.QueueSize);
             _metrics.ExporterQueueSize.Set(_queue.Count);
         }
@@ -83,7 +83,7 @@ internal sealed class TraceExportPipeline : ITracesConsumer, IDisposable
             return;
         }
 
-        if (_queueArguments.BlockOnOverflow)
+        if (_queueArguments.Blocks)
         {
             await _queue.EnqueueAsync(traces, cancellationToken).ConfigureAwait(false);
         }

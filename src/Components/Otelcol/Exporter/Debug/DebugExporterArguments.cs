@@ -1,3 +1,4 @@
+using River.Components.Otelcol.Config;
 using River.Values;
 
 namespace River.Components.Otelcol.Exporter.Debug;
@@ -16,6 +17,10 @@ public sealed class DebugExporterArguments : IValidatable
     /// <summary>After the initial ones, write every n-th request per second.</summary>
     [River("sampling_thereafter")]
     public int SamplingThereafter { get; init; } = 1;
+
+    /// <summary>Internal metrics options (accepted; see <see cref="DebugMetricsArguments"/>).</summary>
+    [RiverBlock("debug_metrics")]
+    public DebugMetricsArguments DebugMetrics { get; init; } = new();
 
     /// <summary>Write through River's logger (true) or straight to stderr (false).</summary>
     [River("use_internal_logger")]

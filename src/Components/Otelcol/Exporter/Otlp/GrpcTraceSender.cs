@@ -66,6 +66,11 @@ internal sealed class GrpcTraceSender : ITraceSender
             _headers.Add(key.ToLowerInvariant(), value);
         }
 
+        if (client.Auth is { } auth)
+        {
+            _headers.Add(auth.HeaderName, auth.HeaderValue());
+        }
+
         if (client.Compression is "gzip" or "zstd")
         {
             // Grpc.Net.Client compresses a request when this call header names a registered provider.

@@ -18,6 +18,10 @@ public sealed class OtlpExporterArguments : IValidatable
     [RiverBlock("sending_queue")]
     public QueueArguments SendingQueue { get; init; } = new();
 
+    /// <summary>Internal metrics options (accepted; see <see cref="DebugMetricsArguments"/>).</summary>
+    [RiverBlock("debug_metrics")]
+    public DebugMetricsArguments DebugMetrics { get; init; } = new();
+
     /// <summary>Backoff for retryable failures.</summary>
     [RiverBlock("retry_on_failure")]
     public RetryArguments RetryOnFailure { get; init; } = new();

@@ -21,7 +21,7 @@ public sealed class OtlpExporterComponent : IComponent, ITracesConsumer, IDispos
     {
         _options = options;
         _arguments = arguments;
-        Metrics = OtelcolMetrics.Create(options.Registry, options.Id);
+        Metrics = ExporterMetrics.Create(options.Registry, options.Id);
         _pipeline = new TraceExportPipeline(
             new GrpcTraceSender(arguments.Client),
             arguments.SendingQueue,
@@ -42,7 +42,7 @@ public sealed class OtlpExporterComponent : IComponent, ITracesConsumer, IDispos
         static (options, arguments) => new OtlpExporterComponent(options, (OtlpExporterArguments)arguments));
 
     /// <summary>The component's metrics.</summary>
-    internal OtelcolMetrics Metrics { get; }
+    internal ExporterMetrics Metrics { get; }
 
     /// <summary>Batches queued or in flight.</summary>
     internal int QueueCount => _pipeline.QueueCount;

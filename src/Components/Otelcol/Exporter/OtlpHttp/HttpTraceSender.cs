@@ -17,6 +17,7 @@ internal sealed class HttpTraceSender : ITraceSender
     private readonly Uri _url;
     private readonly bool _json;
     private readonly string _compression;
+    private readonly int _level;
     private readonly IReadOnlyDictionary<string, string> _headers;
 
     public HttpTraceSender(OtlpHttpExporterArguments arguments)
@@ -24,15 +25,60 @@ internal sealed class HttpTraceSender : ITraceSender
         _url = new Uri(arguments.TracesUrl());
         _json = arguments.Encoding == "json";
         _compression = arguments.Client.Compression;
-        _headers = arguments.Client.Headers;
-        var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1), ConnectTimeout = TimeSpan.FromSeconds(10) };
+        _level = arguments.Client.CompressionParams?.Level ?? -1;
+        var client = arguments.Client;
+        var headers = new Dictionary<string, string>(client.Headers, StringComparer.OrdinalIgnoreCase);
+        if (client.Auth is { } auth)
+        {
+            headers[auth.HeaderName] = auth.HeaderValue();
+        }
+
+        if (client.DisableKeepAlives)
+        {
+            // Go's DisableKeepAlives: one request per connection.
+            headers["Connection"] = "close";
+        }
+
+        _headers = headers;
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionIdleTimeout = client.IdleConnTimeout > TimeSpan.Zero ? client.IdleConnTimeout : Timeout.InfiniteTimeSpan,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        };
+        if (client.MaxConnsPerHost is > 0)
+        {
+            handler.MaxConnectionsPerServer = client.MaxConnsPerHost.Value;
+        }
+
+        if (client.ProxyUrl is { Length: > 0 } proxy)
+        {
+            handler.Proxy = new System.Net.WebProxy(new Uri(proxy));
+            handler.UseProxy = true;
+        }
+
+        if (client.Http2PingTimeout > TimeSpan.Zero && client.Http2ReadIdleTimeout > TimeSpan.Zero)
+        {
+            // Go's ReadIdleTimeout/PingTimeout: ping a silent HTTP/2 connection, drop it when the ping goes unanswered.
+            handler.KeepAlivePingDelay = client.Http2ReadIdleTimeout;
+            handler.KeepAlivePingTimeout = client.Http2PingTimeout;
+            handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always;
+        }
+
         if (_url.Scheme == "https")
         {
-            handler.SslOptions = arguments.Client.Tls.ClientOptions(_url.Host);
+            handler.SslOptions = client.Tls.ClientOptions(_url.Host);
         }
 
         _client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
+
+    // .NET has three deflate levels: Go's 1 is the fastest, 9 the smallest, the rest the default trade-off.
+    private CompressionLevel DeflateLevel() => _level switch
+    {
+        -1 or 1 => CompressionLevel.Fastest,
+        9 => CompressionLevel.SmallestSize,
+        _ => CompressionLevel.Optimal,
+    };
 
     public async Task<SendResult> SendAsync(ExportTraceServiceRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -82,9 +128,9 @@ internal sealed class HttpTraceSender : ITraceSender
             using var compressed = new MemoryStream();
             using (Stream stream = encoding switch
             {
-                "gzip" => new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true),
-                "deflate" => new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true),
-                _ => new ZstdSharp.CompressionStream(compressed, leaveOpen: true),
+                "gzip" => new GZipStream(compressed, DeflateLevel(), leaveOpen: true),
+                "deflate" => new ZLibStream(compressed, DeflateLevel(), leaveOpen: true),
+                _ => new ZstdSharp.CompressionStream(compressed, level: _level > 0 ? _level : ZstdSharp.Compressor.DefaultCompressionLevel, leaveOpen: true),
             })
             {
                 stream.Write(bytes);

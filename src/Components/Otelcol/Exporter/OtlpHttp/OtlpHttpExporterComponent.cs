@@ -17,7 +17,7 @@ public sealed class OtlpHttpExporterComponent : IComponent, ITracesConsumer, IDi
     /// <summary>Creates the exporter and publishes its <c>input</c>.</summary>
     public OtlpHttpExporterComponent(ComponentOptions options, OtlpHttpExporterArguments arguments)
     {
-        Metrics = OtelcolMetrics.Create(options.Registry, options.Id);
+        Metrics = ExporterMetrics.Create(options.Registry, options.Id);
         _pipeline = new TraceExportPipeline(
             new HttpTraceSender(arguments),
             arguments.SendingQueue,
@@ -38,7 +38,7 @@ public sealed class OtlpHttpExporterComponent : IComponent, ITracesConsumer, IDi
         static (options, arguments) => new OtlpHttpExporterComponent(options, (OtlpHttpExporterArguments)arguments));
 
     /// <summary>The component's metrics.</summary>
-    internal OtelcolMetrics Metrics { get; }
+    internal ExporterMetrics Metrics { get; }
 
     /// <inheritdoc />
     public ValueTask ConsumeTracesAsync(ExportTraceServiceRequest traces, CancellationToken cancellationToken) =>

@@ -26,6 +26,10 @@ public sealed class BatchProcessorArguments : IValidatable
     [River("metadata_cardinality_limit")]
     public int MetadataCardinalityLimit { get; init; } = 1000;
 
+    /// <summary>Internal metrics options (accepted; see <see cref="DebugMetricsArguments"/>).</summary>
+    [RiverBlock("debug_metrics")]
+    public DebugMetricsArguments DebugMetrics { get; init; } = new();
+
     /// <summary>Where batches go.</summary>
     [RiverBlock("output", Required = true)]
     public OutputArguments Output { get; init; } = new();

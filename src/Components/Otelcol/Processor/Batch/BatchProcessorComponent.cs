@@ -16,7 +16,7 @@ public sealed class BatchProcessorComponent : IComponent, ITracesConsumer
 {
     private readonly ComponentOptions _options;
     private readonly ILogger _logger;
-    private readonly OtelcolMetrics _metrics;
+    private readonly BatchProcessorMetrics _metrics;
 
     // Bounded so that a stalled output pushes back on producers instead of growing without limit.
     private readonly Channel<(string Key, ExportTraceServiceRequest Traces)> _incoming =
@@ -34,7 +34,7 @@ public sealed class BatchProcessorComponent : IComponent, ITracesConsumer
         _logger = options.Logger;
         _arguments = arguments;
         _output = new TracesFanout(arguments.Output.Traces);
-        _metrics = OtelcolMetrics.Create(options.Registry, options.Id);
+        _metrics = BatchProcessorMetrics.Create(options.Registry, options.Id);
         options.OnStateChange(new ConsumerExports { Input = this });
     }
 
@@ -47,7 +47,7 @@ public sealed class BatchProcessorComponent : IComponent, ITracesConsumer
         static (options, arguments) => new BatchProcessorComponent(options, (BatchProcessorArguments)arguments));
 
     /// <summary>The component's metrics (tests and benchmarks read them).</summary>
-    internal OtelcolMetrics Metrics => _metrics;
+    internal BatchProcessorMetrics Metrics => _metrics;
 
     /// <inheritdoc />
     public void Update(object arguments)
@@ -146,6 +146,7 @@ public sealed class BatchProcessorComponent : IComponent, ITracesConsumer
             batcher = new KeyedBatcher(new TraceBatcher(arguments.SendBatchSize, arguments.SendBatchMaxSize), arguments.Timeout);
             _batchers.Add(key, batcher);
             _cardinality++;
+            _metrics.MetadataCardinality.Set(_batchers.Count);
         }
 
         if (batcher.Batcher.PendingSpans == 0 && batcher.Deadline < Environment.TickCount64)
@@ -210,9 +211,15 @@ public sealed class BatchProcessorComponent : IComponent, ITracesConsumer
         batcher.Deadline = Environment.TickCount64 + (long)batcher.Timeout.TotalMilliseconds;
         var spans = batch.SpanCount();
         _metrics.BatchSendSize.Observe(spans);
+        _metrics.BatchSendSizeBytes.Observe(batch.CalculateSize());
         try
         {
             await _output.ConsumeTracesAsync(batch, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TracesRejectedException ex)
+        {
+            // Refused downstream (a full sending queue): the exporter already counted and logged why; no stack trace.
+            _logger.LogWarning("sending a batch of {Spans} spans failed: {Message}", spans, ex.Message);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -33,7 +33,7 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
         _options = options;
         _arguments = arguments;
         _output = new TracesFanout(arguments.Output.Traces);
-        Metrics = OtelcolMetrics.Create(options.Registry, options.Id);
+        Metrics = ReceiverMetrics.Create(options.Registry, options.Id);
     }
 
     /// <summary>The catalog entry.</summary>
@@ -45,7 +45,7 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
         static (options, arguments) => new OtlpReceiverComponent(options, (OtlpReceiverArguments)arguments));
 
     /// <summary>The component's metrics.</summary>
-    internal OtelcolMetrics Metrics { get; }
+    internal ReceiverMetrics Metrics { get; }
 
     /// <summary>Completes when the servers listen (tests wait for it).</summary>
     internal Task Started => _started.Task;
@@ -89,16 +89,31 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
                 continue;
             }
 
-            var app = Build(arguments);
+            // One Kestrel server per protocol: connection limits (keepalive, idle timeouts) are per server in Kestrel,
+            // and the grpc and http blocks set them differently.
+            var apps = new List<WebApplication>();
+            if (arguments.Grpc is { } grpcArgs)
+            {
+                apps.Add(BuildGrpc(grpcArgs));
+            }
+
+            if (arguments.Http is { } httpArgs)
+            {
+                apps.Add(BuildHttp(httpArgs));
+            }
+
             try
             {
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var app in apps)
+                {
+                    await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
                 _options.Logger.LogError(ex, "cannot start the OTLP receiver servers");
                 Volatile.Write(ref _health, ComponentHealth.Unhealthy("cannot start the OTLP servers: " + ex.Message));
-                await app.DisposeAsync().ConfigureAwait(false);
+                await StopAllAsync(apps).ConfigureAwait(false);
                 throw;
             }
 
@@ -106,12 +121,28 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
             _started.TrySetResult();
             await Task.WhenAny(restart.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
             Volatile.Write(ref _health, new ComponentHealth(HealthState.Unknown, "restarting the OTLP servers", DateTimeOffset.UtcNow));
-            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
+            await StopAllAsync(apps).ConfigureAwait(false);
             if (!cancellationToken.IsCancellationRequested)
             {
                 _started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
+        }
+    }
+
+    private static async Task StopAllAsync(List<WebApplication> apps)
+    {
+        foreach (var app in apps)
+        {
+            try
+            {
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+                // Never started (a start failure of an earlier server).
+            }
+
+            await app.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -145,76 +176,176 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
         }
     }
 
-    private WebApplication Build(OtlpReceiverArguments arguments)
+    private WebApplicationBuilder NewBuilder()
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.AddProvider(new ForwardingLoggerProvider(_options.Logger));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddRouting();
+        builder.Services.AddSingleton(this);
+        return builder;
+    }
+
+    private WebApplication BuildGrpc(GrpcServerArguments grpc)
+    {
+        var builder = NewBuilder();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            if (arguments.Grpc is { } grpc)
+            var serverParameters = grpc.Keepalive?.ServerParameters ?? new KeepaliveServerParameters();
+            KeepaliveServerParameters.TryParseLimit(serverParameters.MaxConnectionAge, out var maxAge);
+            KeepaliveServerParameters.TryParseLimit(serverParameters.MaxConnectionAgeGrace, out var ageGrace);
+            Listen(kestrel, grpc.Endpoint, grpc.Tls, grpc.Tls is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2, maxAge is { } age ? listen => LimitConnectionAge(listen, age, ageGrace) : null);
+            if (grpc.MaxConcurrentStreams is { } streams)
             {
-                Listen(kestrel, grpc.Endpoint, grpc.Tls, grpc.Tls is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2);
+                kestrel.Limits.Http2.MaxStreamsPerConnection = streams;
             }
 
-            if (arguments.Http is { } http)
-            {
-                // Plaintext h2c cannot share a port with HTTP/1.1, and OTLP/HTTP clients speak HTTP/1.1.
-                Listen(kestrel, http.Endpoint, http.Tls, http.Tls is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2);
-            }
+            // grpc-go's defaults: no idle limit, and a server ping after 2 h of silence answered within 20 s.
+            var parameters = grpc.Keepalive?.ServerParameters ?? new KeepaliveServerParameters();
+            KeepaliveServerParameters.TryParseLimit(parameters.MaxConnectionIdle, out var idle);
+            kestrel.Limits.KeepAliveTimeout = idle ?? NoTimeout;
+
+            // Kestrel refuses ping intervals under a second (its timers tick once a second).
+            kestrel.Limits.Http2.KeepAlivePingDelay = parameters.Time < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : parameters.Time;
+            kestrel.Limits.Http2.KeepAlivePingTimeout = parameters.Timeout < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : parameters.Timeout;
         });
-        builder.Services.AddRouting();
-        builder.Services.AddSingleton(this);
-        if (arguments.Grpc is { } g)
+        ByteSize.TryParse(grpc.MaxRecvMsgSize, out var max);
+        builder.Services.AddGrpc(o =>
         {
-            ByteSize.TryParse(g.MaxRecvMsgSize, out var max);
-            builder.Services.AddGrpc(o =>
-            {
-                o.MaxReceiveMessageSize = (int)Math.Min(max, int.MaxValue);
-                o.EnableDetailedErrors = true;
+            o.MaxReceiveMessageSize = (int)Math.Min(max, int.MaxValue);
+            o.EnableDetailedErrors = true;
 
-                // gzip is what every OTLP server must take; zstd is what the Collector also offers.
-                o.CompressionProviders = [new Grpc.Net.Compression.GzipCompressionProvider(CompressionLevel.Fastest), new Exporter.Otlp.ZstdCompressionProvider()];
-            });
+            // gzip is what every OTLP server must take; zstd is what the Collector also offers.
+            o.CompressionProviders = [new Grpc.Net.Compression.GzipCompressionProvider(CompressionLevel.Fastest), new Exporter.Otlp.ZstdCompressionProvider()];
+        });
+
+        var app = builder.Build();
+        app.UseRouting();
+        app.MapGrpcService<OtlpGrpcTraceService>();
+        return app;
+    }
+
+    private WebApplication BuildHttp(HttpServerArguments http)
+    {
+        var builder = NewBuilder();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+
+            // Plaintext h2c cannot share a port with HTTP/1.1, and OTLP/HTTP clients speak HTTP/1.1.
+            Listen(kestrel, http.Endpoint, http.Tls, http.Tls is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2);
+            kestrel.Limits.KeepAliveTimeout = http.IdleTimeout > TimeSpan.Zero ? http.IdleTimeout : NoTimeout;
+            kestrel.Limits.RequestHeadersTimeout = http.ReadHeaderTimeout > TimeSpan.Zero ? http.ReadHeaderTimeout : NoTimeout;
+        });
+        if (http.Cors is { AllowedOrigins.Count: > 0 } cors)
+        {
+            builder.Services.AddCors(o => o.AddPolicy(CorsPolicyName, policy => ConfigureCors(policy, cors)));
         }
 
         var app = builder.Build();
         app.UseRouting();
-        if (arguments.Grpc is { } grpcArgs)
+        var handler = new OtlpHttpHandler(this, http);
+        var route = app.MapPost(http.TracesUrlPath, handler.HandleAsync);
+        if (http.Cors is { AllowedOrigins.Count: > 0 })
         {
-            var grpcEndpoint = app.MapGrpcService<OtlpGrpcTraceService>();
-            if (arguments.Http is not null)
-            {
-                grpcEndpoint.RequireHost("*:" + Port(grpcArgs.Endpoint));
-            }
-        }
-
-        if (arguments.Http is { } httpArgs)
-        {
-            var handler = new OtlpHttpHandler(this, httpArgs);
-            var route = app.MapPost(httpArgs.TracesUrlPath, handler.HandleAsync);
-            if (arguments.Grpc is not null)
-            {
-                route.RequireHost("*:" + Port(httpArgs.Endpoint));
-            }
+            // Endpoint routing answers the browser's OPTIONS preflight for a POST-only route once it carries CORS metadata.
+            app.UseCors();
+            route.RequireCors(CorsPolicyName);
         }
 
         return app;
     }
 
-    private static int Port(string endpoint)
+    private const string CorsPolicyName = "otlp";
+
+    // Kestrel has no "never" for its connection timeouts: Timeout.InfiniteTimeSpan is taken as -1 ms and closes an idle
+    // connection at the next heartbeat (seen in ReceiverServerOptionsTests), and TimeSpan.MaxValue would overflow its
+    // deadline arithmetic. A century is never for a connection.
+    private static readonly TimeSpan NoTimeout = TimeSpan.FromDays(36500);
+
+    /// <summary>The Collector's CORS rules (rs/cors): only POST, the always-allowed headers plus <c>allowed_headers</c>.</summary>
+    private static void ConfigureCors(Microsoft.AspNetCore.Cors.Infrastructure.CorsPolicyBuilder policy, CorsArguments cors)
     {
-        EndpointParser.TryParseHostPort(endpoint, out _, out var port, out _);
-        return port;
+        if (cors.AllowedOrigins.Contains("*"))
+        {
+            policy.AllowAnyOrigin();
+        }
+        else
+        {
+            policy.SetIsOriginAllowed(cors.IsOriginAllowed);
+        }
+
+        policy.WithMethods("POST");
+        if (cors.AllowedHeaders.Contains("*"))
+        {
+            policy.AllowAnyHeader();
+        }
+        else
+        {
+            policy.WithHeaders([.. CorsArguments.AlwaysAllowedHeaders, .. cors.AllowedHeaders]);
+        }
+
+        if (cors.ExposedHeaders.Count > 0)
+        {
+            policy.WithExposedHeaders([.. cors.ExposedHeaders]);
+        }
+
+        if (cors.MaxAge is { } seconds)
+        {
+            policy.SetPreflightMaxAge(TimeSpan.FromSeconds(seconds));
+        }
     }
 
-    private static void Listen(KestrelServerOptions kestrel, string endpoint, TlsArguments? tls, HttpProtocols protocols)
+    /// <summary>
+    /// grpc-go's <c>max_connection_age</c>: once a connection is this old (±10 % jitter, so clients do not all
+    /// reconnect at once) the server asks it to go away — Kestrel sends HTTP/2 GOAWAY and lets calls in flight finish;
+    /// after <paramref name="grace"/> more (when set) the connection is cut.
+    /// </summary>
+    private static void LimitConnectionAge(ListenOptions listen, TimeSpan age, TimeSpan? grace)
+    {
+        listen.Use(next => async connection =>
+        {
+            using var done = new CancellationTokenSource();
+            var jittered = TimeSpan.FromTicks((long)(age.Ticks * (0.9 + (0.2 * Random.Shared.NextDouble()))));
+            var retire = RetireAsync(connection, jittered, grace, done.Token);
+            try
+            {
+                await next(connection).ConfigureAwait(false);
+            }
+            finally
+            {
+                await done.CancelAsync().ConfigureAwait(false);
+                await retire.ConfigureAwait(false);
+            }
+        });
+
+        static async Task RetireAsync(Microsoft.AspNetCore.Connections.ConnectionContext connection, TimeSpan age, TimeSpan? grace, CancellationToken closed)
+        {
+            try
+            {
+                await Task.Delay(age, closed).ConfigureAwait(false);
+                connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeNotificationFeature>()?.RequestClose();
+                if (grace is { } g)
+                {
+                    await Task.Delay(g, closed).ConfigureAwait(false);
+                    connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("max_connection_age_grace passed"));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The connection ended first.
+            }
+        }
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string endpoint, TlsArguments? tls, HttpProtocols protocols, Action<ListenOptions>? connectionLimits = null)
     {
         EndpointParser.TryParseHostPort(endpoint, out var host, out var port, out _);
         void Configure(ListenOptions listen)
         {
             listen.Protocols = protocols;
+            connectionLimits?.Invoke(listen);
             if (tls is not null)
             {
                 var certificate = tls.LoadCertificate()!;
@@ -222,6 +353,11 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
                 {
                     https.ServerCertificate = certificate;
                     https.SslProtocols = tls.Protocols();
+                    if (!OperatingSystem.IsWindows() && tls.CipherSuitePolicy() is { } suites)
+                    {
+                        https.OnAuthenticate = (_, ssl) => ssl.CipherSuitesPolicy = suites;
+                    }
+
                     if (tls.ClientCaFile is { } clientCa)
                     {
                         var trusted = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
@@ -255,6 +391,10 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
         a.Grpc?.Endpoint == b.Grpc?.Endpoint && a.Http?.Endpoint == b.Http?.Endpoint
         && ReferenceEquals(a.Grpc?.Tls, b.Grpc?.Tls) && ReferenceEquals(a.Http?.Tls, b.Http?.Tls)
         && a.Http?.TracesUrlPath == b.Http?.TracesUrlPath && a.Grpc?.MaxRecvMsgSize == b.Grpc?.MaxRecvMsgSize
+        && a.Grpc?.MaxConcurrentStreams == b.Grpc?.MaxConcurrentStreams && ReferenceEquals(a.Grpc?.Keepalive, b.Grpc?.Keepalive)
+        && ReferenceEquals(a.Grpc?.Auth, b.Grpc?.Auth) && ReferenceEquals(a.Http?.Auth, b.Http?.Auth)
+        && a.Http?.IdleTimeout == b.Http?.IdleTimeout && a.Http?.ReadHeaderTimeout == b.Http?.ReadHeaderTimeout
+        && ReferenceEquals(a.Http?.Cors, b.Http?.Cors)
         && (a.Grpc is null) == (b.Grpc is null) && (a.Http is null) == (b.Http is null);
 
     /// <summary>The gRPC service; ASP.NET Core creates one per call, the component is a singleton.</summary>
@@ -288,6 +428,12 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
 
         public async Task HandleAsync(HttpContext context)
         {
+            if (!arguments.KeepAlivesEnabled)
+            {
+                // keep_alives_enabled = false: one request per connection, as Go's SetKeepAlivesEnabled(false) does.
+                context.Response.Headers.Connection = "close";
+            }
+
             var contentType = context.Request.ContentType ?? "";
             var json = contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase);
             if (!json && !contentType.StartsWith("application/x-protobuf", StringComparison.OrdinalIgnoreCase))
@@ -309,6 +455,11 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
             catch (NotSupportedException ex)
             {
                 await WriteStatusAsync(context, StatusCodes.Status415UnsupportedMediaType, json, ex.Message).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                await WriteStatusAsync(context, StatusCodes.Status408RequestTimeout, json, $"request body not read within read_timeout ({arguments.ReadTimeout})").ConfigureAwait(false);
                 return;
             }
             catch (BodyTooLargeException)
@@ -381,12 +532,19 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
                 "zstd" => new ZstdSharp.DecompressionStream(context.Request.Body, leaveOpen: true),
                 _ => throw new NotSupportedException($"content encoding \"{encoding}\" is not supported by River"),
             };
+            // read_timeout bounds the whole body read; zero means no limit.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            if (arguments.ReadTimeout > TimeSpan.Zero)
+            {
+                deadline.CancelAfter(arguments.ReadTimeout);
+            }
+
             await using (source.ConfigureAwait(false))
             {
                 using var buffer = new MemoryStream();
                 var chunk = new byte[81920];
                 int read;
-                while ((read = await source.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+                while ((read = await source.ReadAsync(chunk, deadline.Token).ConfigureAwait(false)) > 0)
                 {
                     // Limit the decompressed size too, or a small gzip bomb could fill memory.
                     if (buffer.Length + read > _maxBody)
@@ -410,6 +568,7 @@ public sealed class OtlpReceiverComponent : IComponent, IHealthReporter
                 {
                     StatusCodes.Status503ServiceUnavailable => (int)StatusCode.Unavailable,
                     StatusCodes.Status413PayloadTooLarge => (int)StatusCode.ResourceExhausted,
+                    StatusCodes.Status408RequestTimeout => (int)StatusCode.DeadlineExceeded,
                     _ => (int)StatusCode.InvalidArgument,
                 },
                 Message = message,

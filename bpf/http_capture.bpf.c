@@ -38,11 +38,14 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define S_IFMT    00170000
 #define S_IFSOCK  0140000
 #define SOCK_STREAM 1
+#define MSG_PEEK  2
 
 /* Bytes of a read scanned for pipelined requests; a power of two (used as a mask). */
 #define SCAN_SIZE 1024
 /* Most requests recognised behind the first one in a single read. */
 #define MAX_PIPELINE 8
+/* Empty iovec segments skipped before the one that is classified. */
+#define MAX_EMPTY_IOV 3
 /* Shortest buffer that can hold "HTTP/1.1 200" or "GET / HTTP/1". */
 #define MIN_HTTP_SIZE 12
 
@@ -52,9 +55,10 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 /* Set by user space before load: when non-zero, wake the reader only once this many bytes wait. */
 const volatile __u64 wakeup_data_bytes = 0;
 
-_Static_assert(__builtin_offsetof(struct pt_regs, di) == __builtin_offsetof(struct pt_regs, si) + 8 &&
-               __builtin_offsetof(struct pt_regs, orig_ax) == __builtin_offsetof(struct pt_regs, si) + 16,
-               "x86-64 pt_regs: si, di, orig_ax must be adjacent");
+_Static_assert(__builtin_offsetof(struct pt_regs, si) == __builtin_offsetof(struct pt_regs, dx) + 8 &&
+               __builtin_offsetof(struct pt_regs, di) == __builtin_offsetof(struct pt_regs, dx) + 16 &&
+               __builtin_offsetof(struct pt_regs, orig_ax) == __builtin_offsetof(struct pt_regs, dx) + 24,
+               "x86-64 pt_regs: dx, si, di, orig_ax must be adjacent");
 
 enum conn_kind { CONN_TCP = 1, CONN_OTHER = 2 };
 
@@ -469,9 +473,9 @@ int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
         return 0;
     struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
     long ret = ctx->args[1];
-    /* si, di and orig_ax are adjacent in x86-64 pt_regs: one read instead of three. */
-    struct { __u64 si, di, orig_ax; } r;
-    if (bpf_probe_read_kernel(&r, sizeof(r), (void *)regs + bpf_core_field_offset(struct pt_regs, si)) != 0)
+    /* dx, si, di and orig_ax are adjacent in x86-64 pt_regs: one read instead of four. */
+    struct { __u64 dx, si, di, orig_ax; } r;
+    if (bpf_probe_read_kernel(&r, sizeof(r), (void *)regs + bpf_core_field_offset(struct pt_regs, dx)) != 0)
         return 0;
     __u32 nr = r.orig_ax;
     switch (nr) {
@@ -491,22 +495,45 @@ int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
     }
     if (ret <= 0)
         return 0;
+    /* A MSG_PEEK read leaves the bytes in the socket for the real read that follows: counting it would see
+     * the same request twice (Kestrel peeks one byte of every new connection). recvmsg's flags are its third
+     * argument (dx), recvfrom's its fourth (r10, read only for recvfrom). */
+    if (nr == NR_recvmsg && (r.dx & MSG_PEEK))
+        return 0;
+    if (nr == NR_recvfrom) {
+        __u64 flags = 0;
+        if (bpf_probe_read_kernel(&flags, sizeof(flags), (void *)regs + bpf_core_field_offset(struct pt_regs, r10)) != 0 ||
+            (flags & MSG_PEEK))
+            return 0;
+    }
     __u64 buf = r.si;
     __u64 now = bpf_ktime_get_ns();
 
-    /* Where the data is: the first iovec segment for the vectored calls. */
+    /* Where the data is: for the vectored calls, the first non-empty iovec segment (leading empty segments are
+     * skipped, up to MAX_EMPTY_IOV of them). Servers put the whole start line in one segment (nginx's header
+     * buffer in writev, Kestrel's header segment in sendmsg), so only that segment is classified. */
     __u64 p = buf;
     __u64 len = ret;
     if (nr == NR_readv || nr == NR_writev || nr == NR_recvmsg || nr == NR_sendmsg) {
         __u64 iov_addr = buf;
+        __u64 iov_count = r.dx; /* readv/writev: iovcnt is the third argument */
         if (nr == NR_recvmsg || nr == NR_sendmsg) {
             struct user_msghdr_abi m;
             if (bpf_probe_read_user(&m, sizeof(m), (const void *)buf) != 0)
                 return 0;
             iov_addr = m.iov;
+            iov_count = m.iovlen;
         }
-        struct user_iovec v;
-        if (bpf_probe_read_user(&v, sizeof(v), (const void *)iov_addr) != 0)
+        struct user_iovec v = {};
+        for (__u32 i = 0; i <= MAX_EMPTY_IOV; i++) {
+            if (i >= iov_count)
+                return 0;
+            if (bpf_probe_read_user(&v, sizeof(v), (const void *)(iov_addr + i * sizeof(v))) != 0)
+                return 0;
+            if (v.len)
+                break;
+        }
+        if (!v.len)
             return 0;
         p = v.base;
         if (v.len < len)
@@ -536,13 +563,13 @@ int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
             conn->role = DIR_SERVER;
             server_requests(conn, p, len, now, fd);
         } else if (response && conn->role == DIR_CLIENT) {
-            finish_request(conn, status, len, now);
+            finish_request(conn, status, ret, now);
         } else if (!request && !response && conn->role == DIR_SERVER && conn->head != conn->tail) {
             append_request(conn, p, len);
         }
     } else {
         if (response && conn->role == DIR_SERVER) {
-            finish_request(conn, status, len, now);
+            finish_request(conn, status, ret, now);
         } else if (request && conn->role != DIR_SERVER) {
             conn->role = DIR_CLIENT;
             new_request(conn, p, len, now, META(fd, DIR_CLIENT, 0));

@@ -179,6 +179,44 @@ internal sealed class TestServer : IDisposable
         return new TestServer(process, port, root);
     }
 
+    /// <summary>
+    /// The Kestrel test app (tests/KestrelApp, copied next to this assembly): <c>/ok</c> and <c>/users/{id}</c>
+    /// answer 200, <c>/fail</c> 500, <c>/probe</c> 204, anything else Kestrel's own 404.
+    /// </summary>
+    public static TestServer Kestrel()
+    {
+        var root = Directory.CreateTempSubdirectory("river-e2e-kestrel-").FullName;
+        var port = FreePorts.Next();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "KestrelApp.dll"), port.ToString(CultureInfo.InvariantCulture) },
+            WorkingDirectory = root,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var process = Process.Start(start)!;
+        var errors = new StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (errors)
+            {
+                errors.AppendLine(e.Data);
+            }
+        };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        FreePorts.WaitListening(port, process, () =>
+        {
+            lock (errors)
+            {
+                return "KestrelApp: " + errors;
+            }
+        });
+        return new TestServer(process, port, root);
+    }
+
     public static IReadOnlyList<int> Children(int pid)
     {
         var path = $"/proc/{pid}/task/{pid}/children";
@@ -274,12 +312,11 @@ internal static class HttpClients
             if (headerEnd >= 0)
             {
                 var headers = text[..headerEnd];
-                var lengthLine = headers.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
-                var length = lengthLine is null ? 0 : int.Parse(lengthLine["Content-Length:".Length..].Trim(), CultureInfo.InvariantCulture);
-                if (buffer.Count >= headerEnd + 4 + length)
+                var end = ResponseEnd(text, headerEnd);
+                if (end > 0)
                 {
                     statuses.Add(int.Parse(headers.AsSpan(9, 3), CultureInfo.InvariantCulture));
-                    buffer.RemoveRange(0, headerEnd + 4 + length);
+                    buffer.RemoveRange(0, end);
                     continue;
                 }
             }
@@ -294,6 +331,44 @@ internal static class HttpClients
         }
 
         return statuses;
+    }
+
+    /// <summary>
+    /// Where the response whose header block ends at <paramref name="headerEnd"/> ends in <paramref name="text"/>
+    /// (Content-Length or chunked framing, no trailers), or 0 when it has not fully arrived yet.
+    /// </summary>
+    private static int ResponseEnd(string text, int headerEnd)
+    {
+        var lines = text[..headerEnd].Split("\r\n");
+        var body = headerEnd + 4;
+        if (lines.Any(l => l.Equals("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase)))
+        {
+            var at = body;
+            while (true)
+            {
+                var lineEnd = text.IndexOf("\r\n", at, StringComparison.Ordinal);
+                if (lineEnd < 0)
+                {
+                    return 0;
+                }
+
+                var size = int.Parse(text.AsSpan(at, lineEnd - at), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                at = lineEnd + 2 + size + 2;
+                if (at > text.Length)
+                {
+                    return 0;
+                }
+
+                if (size == 0)
+                {
+                    return at;
+                }
+            }
+        }
+
+        var lengthLine = lines.FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        var length = lengthLine is null ? 0 : int.Parse(lengthLine["Content-Length:".Length..].Trim(), CultureInfo.InvariantCulture);
+        return text.Length >= body + length ? body + length : 0;
     }
 
     /// <summary>Closes with a TCP reset (SO_LINGER 0) instead of a FIN.</summary>

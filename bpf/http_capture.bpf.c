@@ -454,6 +454,90 @@ static __noinline int server_requests(struct conn_state *conn, __u64 p, __u64 le
     return 0;
 }
 
+/* Offset of the next "HTTP/1." in scratch data[start, n) with room behind it for a status code, or 0. Bodies
+ * are not parsed, so any "HTTP/1." is a candidate; the caller checks the status line's shape. A global function
+ * for the same reason as find_blank_line. */
+__noinline int find_status_line(__u32 start, __u32 n)
+{
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
+        return 0;
+    if (n > SCAN_SIZE)
+        n = SCAN_SIZE;
+    __u64 window = 0;
+    for (__u32 j = 0; j < SCAN_SIZE; j++) {
+        __u32 i = start + j;
+        /* A match ending at i starts at i - 6 and needs 12 bytes: "HTTP/1.x NNN". */
+        if (i + 6 > n)
+            return 0;
+        __u32 idx = i;
+        opaque(idx);
+        window = ((window << 8) | s->data[idx & (SCAN_SIZE - 1)]) & 0xffffffffffffffULL;
+        if (window == 0x485454502f312eULL) /* "HTTP/1." read big-endian */
+            return i - 6;
+    }
+    return 0;
+}
+
+/* A server write that starts with a response. With more than one request queued (pipelining), servers such as
+ * Kestrel answer several requests in one write: the first SCAN_SIZE bytes are searched for further status lines,
+ * each answering the next queued request, so later responses are not paired with the wrong requests. Each
+ * response is credited with the bytes up to the next status line (the last one with the rest of the write).
+ * `meta` packs the syscall's byte count (low 32 bits) and the first status (bits 32-47). */
+static __noinline int server_responses(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u64 meta)
+{
+    __u64 total = (__u32)meta;
+    __u32 status = (meta >> 32) & 0xffff;
+    if (conn->tail - conn->head <= 1) {
+        finish_request(conn, status, total, now);
+        return 0;
+    }
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
+        return 0;
+    __u64 n = len;
+    if (n > SCAN_SIZE)
+        n = SCAN_SIZE;
+    opaque(n);
+    if (n > SCAN_SIZE)
+        n = SCAN_SIZE;
+    if (bpf_probe_read_user(s->data, n, (const void *)p) != 0) {
+        finish_request(conn, status, total, now);
+        return 0;
+    }
+    __u32 prev = 0;
+    __u32 from = MIN_HTTP_SIZE;
+    for (__u32 k = 0; k < MAX_PIPELINE; k++) {
+        __u32 at = 0;
+        __u16 next_status = 0;
+        /* A few candidates per response: a body may contain "HTTP/1." without a status code behind it. */
+        for (int tries = 0; tries < 3 && conn->tail - conn->head > 1; tries++) {
+            __u32 c = find_status_line(from, n);
+            if (!c)
+                break;
+            const __u8 *b = &s->data[c & (SCAN_SIZE - 1)];
+            __u16 st = parse_status(b);
+            if (b[8] == ' ' && st != 0 && st != 100) {
+                at = c;
+                next_status = st;
+                break;
+            }
+            from = c + 1;
+        }
+        finish_request(conn, status, at ? at - prev : total - prev, now);
+        if (!at)
+            return 0;
+        prev = at;
+        from = at + MIN_HTTP_SIZE;
+        status = next_status;
+    }
+    /* More responses than MAX_PIPELINE in one write: the rest of the queue waits for later writes. */
+    count(STAT_PIPE_OVERFLOW);
+    return 0;
+}
+
 static __always_inline int is_read(__u32 nr)
 {
     return nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg;
@@ -569,7 +653,7 @@ int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
         }
     } else {
         if (response && conn->role == DIR_SERVER) {
-            finish_request(conn, status, ret, now);
+            server_responses(conn, p, len, now, (__u64)(__u32)ret | ((__u64)status << 32));
         } else if (request && conn->role != DIR_SERVER) {
             conn->role = DIR_CLIENT;
             new_request(conn, p, len, now, META(fd, DIR_CLIENT, 0));

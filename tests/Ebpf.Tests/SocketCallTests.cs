@@ -82,4 +82,42 @@ public sealed class SocketCallTests
         // The byte count is that of the whole sendmsg, not of the segment with the status line.
         Assert.Equal((uint)(headers.Length + body.Length), e.ResponseLength);
     }
+
+    [Fact]
+    public void PipelinedRequestsAnsweredInOneWriteArePairedWithTheirOwnResponses()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var capture = HttpCapture.Start();
+        capture.Trace(Environment.ProcessId);
+        var (client, server, port) = Connected(listener);
+        // The second body holds "HTTP/1." without a status code behind it: not a response start.
+        string[] responses =
+        [
+            "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n",
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 13\r\n\r\nHTTP/1.1 is \n",
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n",
+        ];
+        using (client)
+        using (server)
+        {
+            var batch = Encoding.ASCII.GetBytes(Clients.Request("GET", "/a", port) + Clients.Request("GET", "/b", port) + Clients.Request("GET", "/c", port));
+            client.Send(batch);
+            var buffer = new byte[4096];
+            var got = 0;
+            while (got < batch.Length)
+            {
+                got += server.Receive(buffer, got, buffer.Length - got, SocketFlags.None);
+            }
+
+            // Kestrel's way: all three answers in a single write.
+            server.Send(Encoding.ASCII.GetBytes(string.Concat(responses)));
+            Assert.Equal([200, 404, 500], Clients.ReadResponses(client, 3));
+        }
+
+        var events = capture.WaitFor(4).Where(e => e.Direction == HttpEvent.Server).ToList();
+        Assert.Equal(["/a", "/b", "/c"], events.Select(e => e.Path));
+        Assert.Equal([200, 404, 500], events.Select(e => e.Status));
+        Assert.Equal(responses.Select(r => (uint)r.Length), events.Select(e => e.ResponseLength));
+    }
 }

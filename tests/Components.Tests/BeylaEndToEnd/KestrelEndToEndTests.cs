@@ -94,16 +94,17 @@ public sealed class KestrelEndToEndTests(ITestOutputHelper output)
         await river.WaitTracedAsync(Id, nginx);
         await river.WaitTracedAsync(Id, kestrel);
 
-        string[] paths = ["/ok", "/missing", "/users/3", "/fail", "/ok", "/users/4"];
+        // nginx closes the connection after a 500, so the request answered with one goes last.
+        string[] paths = ["/ok", "/missing", "/users/3", "/ok", "/users/4", "/fail"];
         foreach (var server in new[] { nginx, kestrel })
         {
-            // Two rounds on one keep-alive connection, each round six requests in a single send.
-            using var socket = HttpClients.Connect(server.Port);
+            // Two connections, each carrying six requests written in a single send.
             for (var round = 0; round < 2; round++)
             {
+                using var socket = HttpClients.Connect(server.Port);
                 var batch = string.Concat(paths.Select(p => HttpClients.Get(p, server.Port)));
                 Assert.Equal(batch.Length, socket.Send(Encoding.ASCII.GetBytes(batch)));
-                Assert.Equal([200, 404, 200, 500, 200, 200], HttpClients.ReadResponses(socket, paths.Length));
+                Assert.Equal([200, 404, 200, 200, 200, 500], HttpClients.ReadResponses(socket, paths.Length));
             }
         }
 

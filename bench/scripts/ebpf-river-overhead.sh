@@ -86,7 +86,8 @@ run_wrk() { # prints "req_per_sec total_requests"
 
 # Sum of the samples of metric $2 whose line contains $3, from River's component metrics at port $1.
 river_sum() {
-    curl -sf "http://127.0.0.1:$1/api/v0/component/beyla.ebpf.default/metrics" |
+    # A River not listening yet reads as 0 (pipefail would otherwise fail the whole pipeline).
+    { curl -sf "http://127.0.0.1:$1/api/v0/component/beyla.ebpf.default/metrics" || true; } |
         awk -v m="$2" -v f="$3" 'index($0, m "{") == 1 && index($0, f) > 0 { s += $NF } END { printf "%.0f\n", s + 0 }'
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -114,7 +115,7 @@ for round in $(seq "$ROUNDS"); do
     TRACED=""
     for _ in $(seq 120); do
         curl -sfI "http://127.0.0.1:$PORT/" >/dev/null || true
-        if [ "$(river_sum "$RPORT" http_server_request_duration_seconds_count 'http_request_method="HEAD"' 2>/dev/null || echo 0)" -gt 0 ]; then
+        if [ "$(river_sum "$RPORT" http_server_request_duration_seconds_count 'http_request_method="HEAD"')" -gt 0 ]; then
             TRACED=yes; break
         fi
         sleep 0.5

@@ -423,8 +423,9 @@ static __always_inline __u32 find_next_request(struct scratch *s, __u32 start, _
     return 0;
 }
 
-/* A server read that starts with a request: track it and any request pipelined behind it. */
-static __noinline int server_requests(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u32 fd)
+/* A server read or a client write that starts with a request: track it and any request pipelined behind it.
+ * `meta` is META(fd, direction, 0). */
+static __noinline int track_requests(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u64 meta)
 {
     __u32 zero = 0;
     struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
@@ -442,7 +443,7 @@ static __noinline int server_requests(struct conn_state *conn, __u64 p, __u64 le
     for (__u32 k = 0; k < MAX_PIPELINE; k++) {
         __u32 at = scanned ? find_next_request(s, prev, n) : 0;
         __u64 end = at ? at : len;
-        new_request(conn, p + prev, end - prev, now, META(fd, DIR_SERVER, flags));
+        new_request(conn, p + prev, end - prev, now, meta | ((__u64)flags << 40));
         if (!at)
             return 0;
         prev = at;
@@ -480,12 +481,13 @@ __noinline int find_status_line(__u32 start, __u32 n)
     return 0;
 }
 
-/* A server write that starts with a response. With more than one request queued (pipelining), servers such as
- * Kestrel answer several requests in one write: the first SCAN_SIZE bytes are searched for further status lines,
- * each answering the next queued request, so later responses are not paired with the wrong requests. Each
- * response is credited with the bytes up to the next status line (the last one with the rest of the write).
+/* A server write or a client read that starts with a response. With more than one request queued (pipelining),
+ * servers such as Kestrel answer several requests in one write, and a client may read several answers at once:
+ * the first SCAN_SIZE bytes are searched for further status lines, each answering the next queued request, so
+ * later responses are not paired with the wrong requests. Each response is credited with the bytes up to the
+ * next status line (the last one with the rest of the call).
  * `meta` packs the syscall's byte count (low 32 bits) and the first status (bits 32-47). */
-static __noinline int server_responses(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u64 meta)
+static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u64 meta)
 {
     __u64 total = (__u32)meta;
     __u32 status = (meta >> 32) & 0xffff;
@@ -645,18 +647,18 @@ int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
     if (is_read(nr)) {
         if (request && conn->role != DIR_CLIENT) {
             conn->role = DIR_SERVER;
-            server_requests(conn, p, len, now, fd);
+            track_requests(conn, p, len, now, META(fd, DIR_SERVER, 0));
         } else if (response && conn->role == DIR_CLIENT) {
-            finish_request(conn, status, ret, now);
+            finish_responses(conn, p, len, now, (__u64)(__u32)ret | ((__u64)status << 32));
         } else if (!request && !response && conn->role == DIR_SERVER && conn->head != conn->tail) {
             append_request(conn, p, len);
         }
     } else {
         if (response && conn->role == DIR_SERVER) {
-            server_responses(conn, p, len, now, (__u64)(__u32)ret | ((__u64)status << 32));
+            finish_responses(conn, p, len, now, (__u64)(__u32)ret | ((__u64)status << 32));
         } else if (request && conn->role != DIR_SERVER) {
             conn->role = DIR_CLIENT;
-            new_request(conn, p, len, now, META(fd, DIR_CLIENT, 0));
+            track_requests(conn, p, len, now, META(fd, DIR_CLIENT, 0));
         } else if (!request && !response && conn->role == DIR_CLIENT && conn->head != conn->tail) {
             append_request(conn, p, len);
         }

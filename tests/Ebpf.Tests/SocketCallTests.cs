@@ -84,7 +84,7 @@ public sealed class SocketCallTests
     }
 
     [Fact]
-    public void PipelinedRequestsAnsweredInOneWriteArePairedWithTheirOwnResponses()
+    public void PipelinedRequestsAnsweredInOneWriteArePairedWithTheirOwnResponsesOnBothEnds()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -115,9 +115,16 @@ public sealed class SocketCallTests
             Assert.Equal([200, 404, 500], Clients.ReadResponses(client, 3));
         }
 
-        var events = capture.WaitFor(4).Where(e => e.Direction == HttpEvent.Server).ToList();
-        Assert.Equal(["/a", "/b", "/c"], events.Select(e => e.Path));
-        Assert.Equal([200, 404, 500], events.Select(e => e.Status));
-        Assert.Equal(responses.Select(r => (uint)r.Length), events.Select(e => e.ResponseLength));
+        // Both ends are this process: the server read and wrote the batch, the client wrote and read it.
+        var all = capture.WaitFor(6);
+        foreach (var direction in new[] { HttpEvent.Server, HttpEvent.Client })
+        {
+            var events = all.Where(e => e.Direction == direction).ToList();
+            Assert.Equal(["/a", "/b", "/c"], events.Select(e => e.Path));
+            Assert.Equal([200, 404, 500], events.Select(e => e.Status));
+            Assert.Equal([0u, 1u, 2u], events.Select(e => e.Seq));
+        }
+
+        Assert.Equal(responses.Select(r => (uint)r.Length), all.Where(e => e.Direction == HttpEvent.Server).Select(e => e.ResponseLength));
     }
 }

@@ -9,8 +9,9 @@
  *
  * Flow, all at sys_exit of a traced process:
  *   read/readv/recvfrom/recvmsg/write/writev/sendto/sendmsg: classify the first bytes (request line, status
- *   line, or continuation) and update the connection's queue of in-flight requests; a response pops the
- *   oldest request and emits one event;
+ *   line, or continuation) and update the connection's queue of in-flight requests (several for a pipelined
+ *   batch); a response pops the oldest request and emits one event (several when one call carries several
+ *   answers); MSG_PEEK reads are skipped;
  *   close: forget the connection.
  * Every other process stops after one hash lookup; other syscalls of traced processes after one read.
  */

@@ -9,8 +9,9 @@
  *
  * Flow, all at sys_exit of a traced process:
  *   read/readv/recvfrom/recvmsg/write/writev/sendto/sendmsg: classify the first bytes (request line, status
- *   line, or continuation) and update the connection's queue of in-flight requests; a response pops the
- *   oldest request and emits one event;
+ *   line, or continuation) and update the connection's queue of in-flight requests (several for a pipelined
+ *   batch); a response pops the oldest request and emits one event (several when one call carries several
+ *   answers); MSG_PEEK reads are skipped;
  *   close: forget the connection.
  * Every other process stops after one hash lookup; other syscalls of traced processes after one read.
  */
@@ -38,11 +39,14 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define S_IFMT    00170000
 #define S_IFSOCK  0140000
 #define SOCK_STREAM 1
+#define MSG_PEEK  2
 
 /* Bytes of a read scanned for pipelined requests; a power of two (used as a mask). */
 #define SCAN_SIZE 1024
 /* Most requests recognised behind the first one in a single read. */
 #define MAX_PIPELINE 8
+/* Empty iovec segments skipped before the one that is classified. */
+#define MAX_EMPTY_IOV 3
 /* Shortest buffer that can hold "HTTP/1.1 200" or "GET / HTTP/1". */
 #define MIN_HTTP_SIZE 12
 
@@ -52,9 +56,10 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 /* Set by user space before load: when non-zero, wake the reader only once this many bytes wait. */
 const volatile __u64 wakeup_data_bytes = 0;
 
-_Static_assert(__builtin_offsetof(struct pt_regs, di) == __builtin_offsetof(struct pt_regs, si) + 8 &&
-               __builtin_offsetof(struct pt_regs, orig_ax) == __builtin_offsetof(struct pt_regs, si) + 16,
-               "x86-64 pt_regs: si, di, orig_ax must be adjacent");
+_Static_assert(__builtin_offsetof(struct pt_regs, si) == __builtin_offsetof(struct pt_regs, dx) + 8 &&
+               __builtin_offsetof(struct pt_regs, di) == __builtin_offsetof(struct pt_regs, dx) + 16 &&
+               __builtin_offsetof(struct pt_regs, orig_ax) == __builtin_offsetof(struct pt_regs, dx) + 24,
+               "x86-64 pt_regs: dx, si, di, orig_ax must be adjacent");
 
 enum conn_kind { CONN_TCP = 1, CONN_OTHER = 2 };
 
@@ -419,8 +424,9 @@ static __always_inline __u32 find_next_request(struct scratch *s, __u32 start, _
     return 0;
 }
 
-/* A server read that starts with a request: track it and any request pipelined behind it. */
-static __noinline int server_requests(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u32 fd)
+/* A server read or a client write that starts with a request: track it and any request pipelined behind it.
+ * `meta` is META(fd, direction, 0). */
+static __noinline int track_requests(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u64 meta)
 {
     __u32 zero = 0;
     struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
@@ -438,7 +444,7 @@ static __noinline int server_requests(struct conn_state *conn, __u64 p, __u64 le
     for (__u32 k = 0; k < MAX_PIPELINE; k++) {
         __u32 at = scanned ? find_next_request(s, prev, n) : 0;
         __u64 end = at ? at : len;
-        new_request(conn, p + prev, end - prev, now, META(fd, DIR_SERVER, flags));
+        new_request(conn, p + prev, end - prev, now, meta | ((__u64)flags << 40));
         if (!at)
             return 0;
         prev = at;
@@ -447,6 +453,91 @@ static __noinline int server_requests(struct conn_state *conn, __u64 p, __u64 le
     /* Requests beyond MAX_PIPELINE in one read are counted, never silently lost. */
     if (find_next_request(s, prev, n))
         count(STAT_PIPE_OVERFLOW);
+    return 0;
+}
+
+/* Offset of the next "HTTP/1." in scratch data[start, n) with room behind it for a status code, or 0. Bodies
+ * are not parsed, so any "HTTP/1." is a candidate; the caller checks the status line's shape. A global function
+ * for the same reason as find_blank_line. */
+__noinline int find_status_line(__u32 start, __u32 n)
+{
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
+        return 0;
+    if (n > SCAN_SIZE)
+        n = SCAN_SIZE;
+    __u64 window = 0;
+    for (__u32 j = 0; j < SCAN_SIZE; j++) {
+        __u32 i = start + j;
+        /* A match ending at i starts at i - 6 and needs 12 bytes: "HTTP/1.x NNN". */
+        if (i + 6 > n)
+            return 0;
+        __u32 idx = i;
+        opaque(idx);
+        window = ((window << 8) | s->data[idx & (SCAN_SIZE - 1)]) & 0xffffffffffffffULL;
+        if (window == 0x485454502f312eULL) /* "HTTP/1." read big-endian */
+            return i - 6;
+    }
+    return 0;
+}
+
+/* A server write or a client read that starts with a response. With more than one request queued (pipelining),
+ * servers such as Kestrel answer several requests in one write, and a client may read several answers at once:
+ * the first SCAN_SIZE bytes are searched for further status lines, each answering the next queued request, so
+ * later responses are not paired with the wrong requests. Each response is credited with the bytes up to the
+ * next status line (the last one with the rest of the call).
+ * `meta` packs the syscall's byte count (low 32 bits) and the first status (bits 32-47). */
+static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u64 meta)
+{
+    __u64 total = (__u32)meta;
+    __u32 status = (meta >> 32) & 0xffff;
+    if (conn->tail - conn->head <= 1) {
+        finish_request(conn, status, total, now);
+        return 0;
+    }
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
+        return 0;
+    __u64 n = len;
+    if (n > SCAN_SIZE)
+        n = SCAN_SIZE;
+    opaque(n);
+    if (n > SCAN_SIZE)
+        n = SCAN_SIZE;
+    if (bpf_probe_read_user(s->data, n, (const void *)p) != 0) {
+        finish_request(conn, status, total, now);
+        return 0;
+    }
+    __u32 prev = 0;
+    __u32 from = MIN_HTTP_SIZE;
+    for (__u32 k = 0; k < MAX_PIPELINE; k++) {
+        __u32 at = 0;
+        __u16 next_status = 0;
+        /* A few candidates per response: a body may contain "HTTP/1." without a status code behind it. */
+        for (int tries = 0; tries < 3 && conn->tail - conn->head > 1; tries++) {
+            __u32 c = find_status_line(from, n);
+            if (!c)
+                break;
+            const __u8 *b = &s->data[c & (SCAN_SIZE - 1)];
+            __u16 st = parse_status(b);
+            if (b[8] == ' ' && st != 0 && st != 100) {
+                at = c;
+                next_status = st;
+                break;
+            }
+            from = c + 1;
+        }
+        finish_request(conn, status, at ? at - prev : total - prev, now);
+        if (!at)
+            return 0;
+        prev = at;
+        from = at + MIN_HTTP_SIZE;
+        status = next_status;
+    }
+    /* More responses than MAX_PIPELINE in one write: the rest of the queue waits for later writes. */
+    count(STAT_PIPE_OVERFLOW);
     return 0;
 }
 
@@ -469,9 +560,9 @@ int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
         return 0;
     struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
     long ret = ctx->args[1];
-    /* si, di and orig_ax are adjacent in x86-64 pt_regs: one read instead of three. */
-    struct { __u64 si, di, orig_ax; } r;
-    if (bpf_probe_read_kernel(&r, sizeof(r), (void *)regs + bpf_core_field_offset(struct pt_regs, si)) != 0)
+    /* dx, si, di and orig_ax are adjacent in x86-64 pt_regs: one read instead of four. */
+    struct { __u64 dx, si, di, orig_ax; } r;
+    if (bpf_probe_read_kernel(&r, sizeof(r), (void *)regs + bpf_core_field_offset(struct pt_regs, dx)) != 0)
         return 0;
     __u32 nr = r.orig_ax;
     switch (nr) {
@@ -491,22 +582,45 @@ int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
     }
     if (ret <= 0)
         return 0;
+    /* A MSG_PEEK read leaves the bytes in the socket for the real read that follows: counting it would see
+     * the same request twice (Kestrel peeks one byte of every new connection). recvmsg's flags are its third
+     * argument (dx), recvfrom's its fourth (r10, read only for recvfrom). */
+    if (nr == NR_recvmsg && (r.dx & MSG_PEEK))
+        return 0;
+    if (nr == NR_recvfrom) {
+        __u64 flags = 0;
+        if (bpf_probe_read_kernel(&flags, sizeof(flags), (void *)regs + bpf_core_field_offset(struct pt_regs, r10)) != 0 ||
+            (flags & MSG_PEEK))
+            return 0;
+    }
     __u64 buf = r.si;
     __u64 now = bpf_ktime_get_ns();
 
-    /* Where the data is: the first iovec segment for the vectored calls. */
+    /* Where the data is: for the vectored calls, the first non-empty iovec segment (leading empty segments are
+     * skipped, up to MAX_EMPTY_IOV of them). Servers put the whole start line in one segment (nginx's header
+     * buffer in writev, Kestrel's header segment in sendmsg), so only that segment is classified. */
     __u64 p = buf;
     __u64 len = ret;
     if (nr == NR_readv || nr == NR_writev || nr == NR_recvmsg || nr == NR_sendmsg) {
         __u64 iov_addr = buf;
+        __u64 iov_count = r.dx; /* readv/writev: iovcnt is the third argument */
         if (nr == NR_recvmsg || nr == NR_sendmsg) {
             struct user_msghdr_abi m;
             if (bpf_probe_read_user(&m, sizeof(m), (const void *)buf) != 0)
                 return 0;
             iov_addr = m.iov;
+            iov_count = m.iovlen;
         }
-        struct user_iovec v;
-        if (bpf_probe_read_user(&v, sizeof(v), (const void *)iov_addr) != 0)
+        struct user_iovec v = {};
+        for (__u32 i = 0; i <= MAX_EMPTY_IOV; i++) {
+            if (i >= iov_count)
+                return 0;
+            if (bpf_probe_read_user(&v, sizeof(v), (const void *)(iov_addr + i * sizeof(v))) != 0)
+                return 0;
+            if (v.len)
+                break;
+        }
+        if (!v.len)
             return 0;
         p = v.base;
         if (v.len < len)
@@ -534,18 +648,18 @@ int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
     if (is_read(nr)) {
         if (request && conn->role != DIR_CLIENT) {
             conn->role = DIR_SERVER;
-            server_requests(conn, p, len, now, fd);
+            track_requests(conn, p, len, now, META(fd, DIR_SERVER, 0));
         } else if (response && conn->role == DIR_CLIENT) {
-            finish_request(conn, status, len, now);
+            finish_responses(conn, p, len, now, (__u64)(__u32)ret | ((__u64)status << 32));
         } else if (!request && !response && conn->role == DIR_SERVER && conn->head != conn->tail) {
             append_request(conn, p, len);
         }
     } else {
         if (response && conn->role == DIR_SERVER) {
-            finish_request(conn, status, len, now);
+            finish_responses(conn, p, len, now, (__u64)(__u32)ret | ((__u64)status << 32));
         } else if (request && conn->role != DIR_SERVER) {
             conn->role = DIR_CLIENT;
-            new_request(conn, p, len, now, META(fd, DIR_CLIENT, 0));
+            track_requests(conn, p, len, now, META(fd, DIR_CLIENT, 0));
         } else if (!request && !response && conn->role == DIR_CLIENT && conn->head != conn->tail) {
             append_request(conn, p, len);
         }

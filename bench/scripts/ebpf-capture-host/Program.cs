@@ -3,11 +3,17 @@ using System.Runtime.InteropServices;
 using River.Ebpf;
 
 // Usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes]
+//        EbpfCaptureHost --floor PID[,PID...]
 // Prints "ready" once attached; on SIGTERM (or SIGINT when run in the foreground) prints one line of key=value counters and exits.
-if (args.Length < 1)
+if (args.Length < 1 || (args[0] == "--floor" && args.Length < 2))
 {
-    Console.Error.WriteLine("usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes]");
+    Console.Error.WriteLine("usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes] | EbpfCaptureHost --floor PID[,PID...]");
     return 2;
+}
+
+if (args[0] == "--floor")
+{
+    return RunFloor(args[1]);
 }
 var pids = args[0].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => uint.Parse(p, CultureInfo.InvariantCulture)).ToArray();
 var wakeupBytes = args.Length > 1 ? ulong.Parse(args[1], CultureInfo.InvariantCulture) : 0UL;
@@ -65,3 +71,27 @@ ulong Sum(uint index)
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"events={events} {string.Join(' ', statuses.Select((n, s) => (n, s)).Where(x => x.n > 0).Select(x => $"status{x.s}={x.n}"))} bytes={bytes} submitted={Sum(0)} lost_ringbuf_full={Sum(1)} lost_inflight_full={Sum(2)} orphan_responses={Sum(3)} pipeline_overflow={Sum(5)} prog_runs={runs} prog_run_ns={runNs} ns_per_run={(runs == 0 ? 0 : runNs / runs)} prog_ns_per_event={(events == 0 ? 0 : runNs / (ulong)events)}"));
 return 0;
+
+// The floor: two raw tracepoints that test the PID bitmap and return. Prints their kernel run statistics.
+static int RunFloor(string pidList)
+{
+    using var floor = BpfObject.OpenEmbedded(typeof(Program).Assembly, "River.Bpf.floor.bpf.o");
+    floor.Load();
+    var bitmap = new BpfBitmap(floor.GetMap<uint, ulong>("pid_filter"));
+    foreach (var pid in pidList.Split(',', StringSplitOptions.RemoveEmptyEntries))
+    {
+        bitmap.Add(uint.Parse(pid, CultureInfo.InvariantCulture));
+    }
+
+    using var enter = floor.GetProgram("floor_sys_enter").AttachRawTracepoint("sys_enter");
+    using var exit = floor.GetProgram("floor_sys_exit").AttachRawTracepoint("sys_exit");
+    using var done = new ManualResetEventSlim();
+    using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; done.Set(); });
+    using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; done.Set(); });
+    Console.WriteLine("ready");
+    Console.Out.Flush();
+    done.Wait();
+    Console.WriteLine("floor detached");
+    return 0;
+}
+

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using River.Components;
 using River.Runtime;
+using River.TestSupport;
 
 namespace River.Tests.BeylaEndToEnd;
 
@@ -48,42 +49,6 @@ internal static class EndToEndPrerequisites
     }
 }
 
-/// <summary>Free loopback ports and waiting for a listener.</summary>
-internal static class FreePorts
-{
-    public static int Next()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    public static void WaitListening(int port, Process owner, Func<string> diagnostics)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            if (owner.HasExited)
-            {
-                throw new InvalidOperationException($"server exited with {owner.ExitCode}: {diagnostics()}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
-        }
-
-        throw new TimeoutException($"nothing listens on 127.0.0.1:{port}: {diagnostics()}");
-    }
-}
-
 /// <summary>A real HTTP server on a free loopback port, killed by its PID on dispose.</summary>
 internal sealed class TestServer : IDisposable
 {
@@ -110,20 +75,7 @@ internal sealed class TestServer : IDisposable
         var root = Directory.CreateTempSubdirectory("river-e2e-py-").FullName;
         File.WriteAllText(Path.Combine(root, "hello.txt"), "hello from python\n");
         var port = FreePorts.Next();
-        var start = new ProcessStartInfo("/usr/bin/python3")
-        {
-            ArgumentList = { "-m", "http.server", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protocol", "HTTP/1.1", "--directory", root },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        var process = Process.Start(start)!;
-        // python logs every request to stderr: drain it so the pipe never fills.
-        process.ErrorDataReceived += (_, _) => { };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        FreePorts.WaitListening(port, process, () => "python3 http.server");
-        return new TestServer(process, port, root);
+        return new TestServer(ServerLaunch.Python(root, port), port, root);
     }
 
     /// <summary>
@@ -134,82 +86,59 @@ internal sealed class TestServer : IDisposable
     {
         var root = Directory.CreateTempSubdirectory("river-e2e-nginx-").FullName;
         var port = FreePorts.Next();
-        var conf = Path.Combine(root, "nginx.conf");
-        File.WriteAllText(conf, $$"""
-            worker_processes 1;
-            pid {{root}}/nginx.pid;
-            error_log {{root}}/error.log warn;
-            events { worker_connections 256; }
-            http {
-                access_log off;
-                client_body_temp_path {{root}}/body;
-                proxy_temp_path {{root}}/proxy;
-                fastcgi_temp_path {{root}}/fastcgi;
-                uwsgi_temp_path {{root}}/uwsgi;
-                scgi_temp_path {{root}}/scgi;
-                keepalive_requests 10000;
-                keepalive_timeout 120s;
-                server {
-                    listen 127.0.0.1:{{port}};
+        var (process, _) = ServerLaunch.Nginx(root, port, workers: 1, """
                     location = /ok { return 200 "ok\n"; }
                     location /users/ { return 200 "user\n"; }
                     location = /missing { return 404; }
                     location = /fail { return 500; }
                     location = /probe { return 204; }
                     location / { return 404; }
-                }
-            }
             """);
-        var start = new ProcessStartInfo("/usr/sbin/nginx")
-        {
-            ArgumentList = { "-p", root, "-c", conf, "-g", "daemon off;" },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        var process = Process.Start(start)!;
-        string ErrorLog() => File.Exists(Path.Combine(root, "error.log")) ? File.ReadAllText(Path.Combine(root, "error.log")) : "(no error.log)";
-        FreePorts.WaitListening(port, process, ErrorLog);
-        // The master listens before it forks: wait for the worker, which is the process that answers.
-        var clock = Stopwatch.StartNew();
-        while (Children(process.Id).Count == 0 && clock.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            Thread.Sleep(20);
-        }
-
         return new TestServer(process, port, root);
     }
 
-    public static IReadOnlyList<int> Children(int pid)
+    /// <summary>
+    /// The Kestrel test app (tests/KestrelApp, copied next to this assembly): <c>/ok</c> and <c>/users/{id}</c>
+    /// answer 200, <c>/fail</c> 500, <c>/probe</c> 204, anything else Kestrel's own 404.
+    /// </summary>
+    public static TestServer Kestrel()
     {
-        var path = $"/proc/{pid}/task/{pid}/children";
-        return File.Exists(path)
-            ? File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList()
-            : [];
-    }
-
-    public void Dispose()
-    {
-        try
+        var root = Directory.CreateTempSubdirectory("river-e2e-kestrel-").FullName;
+        var port = FreePorts.Next();
+        var start = new ProcessStartInfo("dotnet")
         {
-            if (!_process.HasExited)
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "KestrelApp.dll"), port.ToString(CultureInfo.InvariantCulture) },
+            WorkingDirectory = root,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var process = Process.Start(start)!;
+        var errors = new StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (errors)
             {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
+                errors.AppendLine(e.Data);
             }
-        }
-        catch (InvalidOperationException)
+        };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        FreePorts.WaitListening(port, process, () =>
         {
-        }
-
-        _process.Dispose();
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+            lock (errors)
+            {
+                return "KestrelApp: " + errors;
+            }
+        });
+        return new TestServer(process, port, root);
     }
+
+    /// <summary>The direct children of <paramref name="pid"/> (nginx: its workers).</summary>
+    public static IReadOnlyList<int> Children(int pid) => ServerLaunch.Children(pid);
+
+    public void Dispose() => ServerLaunch.Stop(_process, Root);
 }
 
 /// <summary>curl and raw sockets as HTTP clients.</summary>
@@ -274,12 +203,11 @@ internal static class HttpClients
             if (headerEnd >= 0)
             {
                 var headers = text[..headerEnd];
-                var lengthLine = headers.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
-                var length = lengthLine is null ? 0 : int.Parse(lengthLine["Content-Length:".Length..].Trim(), CultureInfo.InvariantCulture);
-                if (buffer.Count >= headerEnd + 4 + length)
+                var end = ResponseEnd(text, headerEnd);
+                if (end > 0)
                 {
                     statuses.Add(int.Parse(headers.AsSpan(9, 3), CultureInfo.InvariantCulture));
-                    buffer.RemoveRange(0, headerEnd + 4 + length);
+                    buffer.RemoveRange(0, end);
                     continue;
                 }
             }
@@ -294,6 +222,44 @@ internal static class HttpClients
         }
 
         return statuses;
+    }
+
+    /// <summary>
+    /// Where the response whose header block ends at <paramref name="headerEnd"/> ends in <paramref name="text"/>
+    /// (Content-Length or chunked framing, no trailers), or 0 when it has not fully arrived yet.
+    /// </summary>
+    private static int ResponseEnd(string text, int headerEnd)
+    {
+        var lines = text[..headerEnd].Split("\r\n");
+        var body = headerEnd + 4;
+        if (lines.Any(l => l.Equals("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase)))
+        {
+            var at = body;
+            while (true)
+            {
+                var lineEnd = text.IndexOf("\r\n", at, StringComparison.Ordinal);
+                if (lineEnd < 0)
+                {
+                    return 0;
+                }
+
+                var size = int.Parse(text.AsSpan(at, lineEnd - at), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                at = lineEnd + 2 + size + 2;
+                if (at > text.Length)
+                {
+                    return 0;
+                }
+
+                if (size == 0)
+                {
+                    return at;
+                }
+            }
+        }
+
+        var lengthLine = lines.FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        var length = lengthLine is null ? 0 : int.Parse(lengthLine["Content-Length:".Length..].Trim(), CultureInfo.InvariantCulture);
+        return text.Length >= body + length ? body + length : 0;
     }
 
     /// <summary>Closes with a TCP reset (SO_LINGER 0) instead of a FIN.</summary>

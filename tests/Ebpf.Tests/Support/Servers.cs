@@ -2,40 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using River.TestSupport;
 
 namespace River.Ebpf.Tests.Support;
-
-/// <summary>Free loopback ports and waiting for a listener.</summary>
-internal static class Ports
-{
-    public static int Free()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    public static void WaitListening(int port, Process owner)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            if (owner.HasExited)
-                throw new InvalidOperationException($"server exited with {owner.ExitCode}: {owner.StandardError.ReadToEnd()}");
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
-        }
-        throw new TimeoutException($"nothing listens on 127.0.0.1:{port}");
-    }
-}
 
 /// <summary>A real server process on a free loopback port, killed by PID on dispose.</summary>
 internal sealed class ServerProcess : IDisposable
@@ -62,75 +31,18 @@ internal sealed class ServerProcess : IDisposable
     public static ServerProcess Python()
     {
         var root = CreateRoot();
-        var port = Ports.Free();
-        var psi = new ProcessStartInfo("/usr/bin/python3")
-        {
-            ArgumentList = { "-m", "http.server", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protocol", "HTTP/1.1", "--directory", root },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        var process = Process.Start(psi)!;
-        process.ErrorDataReceived += (_, _) => { };
-        Ports.WaitListening(port, process);
-        process.BeginErrorReadLine();
+        var port = FreePorts.Next();
+        var process = ServerLaunch.Python(root, port);
         return new ServerProcess(process, port, root, [process.Id]);
     }
 
-    /// <summary>nginx with a temp prefix and config, one worker, in the foreground.</summary>
+    /// <summary>nginx with a temp prefix serving the html folder (hello.txt, index.html), in the foreground.</summary>
     public static ServerProcess Nginx(int workers = 1)
     {
         var root = CreateRoot();
-        var port = Ports.Free();
-        var conf = Path.Combine(root, "nginx.conf");
-        File.WriteAllText(conf, NginxConfig(root, port, workers));
-        var psi = new ProcessStartInfo("/usr/sbin/nginx")
-        {
-            ArgumentList = { "-p", root, "-c", conf, "-g", "daemon off;" },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        var process = Process.Start(psi)!;
-        Ports.WaitListening(port, process);
-        // The master listens before it forks the workers: wait until they exist, or they would not be traced.
-        var workersUp = Stopwatch.StartNew();
-        var workerPids = Children(process.Id).ToList();
-        while (workerPids.Count < workers && workersUp.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            Thread.Sleep(20);
-            workerPids = Children(process.Id).ToList();
-        }
-        var pids = new List<int> { process.Id };
-        pids.AddRange(workerPids);
-        return new ServerProcess(process, port, root, pids);
-    }
-
-    public static string NginxConfig(string root, int port, int workers) => $$"""
-        worker_processes {{workers}};
-        pid {{root}}/nginx.pid;
-        error_log {{root}}/error.log warn;
-        events { worker_connections 1024; }
-        http {
-            access_log off;
-            client_body_temp_path {{root}}/body;
-            proxy_temp_path {{root}}/proxy;
-            fastcgi_temp_path {{root}}/fastcgi;
-            uwsgi_temp_path {{root}}/uwsgi;
-            scgi_temp_path {{root}}/scgi;
-            keepalive_requests 100000;
-            server {
-                listen 127.0.0.1:{{port}};
-                root {{root}}/html;
-                location / { }
-            }
-        }
-        """;
-
-    public static IEnumerable<int> Children(int pid)
-    {
-        var path = $"/proc/{pid}/task/{pid}/children";
-        if (!File.Exists(path))
-            return [];
-        return File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse);
+        var port = FreePorts.Next();
+        var (process, workerPids) = ServerLaunch.Nginx(root, port, workers, $"root {root}/html; location / {{ }}");
+        return new ServerProcess(process, port, root, [process.Id, .. workerPids]);
     }
 
     private static string CreateRoot()
@@ -144,28 +56,7 @@ internal sealed class ServerProcess : IDisposable
         return root;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        _process.Dispose();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => ServerLaunch.Stop(_process, _root);
 }
 
 /// <summary>Runs curl and raw sockets as HTTP clients.</summary>

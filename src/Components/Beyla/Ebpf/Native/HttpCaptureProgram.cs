@@ -4,12 +4,16 @@ namespace River.Components.Beyla.Ebpf.Native;
 
 /// <summary>Sizing and batching of the HTTP capture program (from the <c>ebpf</c> block).</summary>
 /// <param name="WakeupLength">Events to accumulate before waking the reader (<c>wakeup_len</c>); 0 wakes per event.</param>
-/// <param name="RingBufferBytes">Ring buffer size: a power of two, a multiple of the page size.</param>
+/// <param name="RingBufferBytes">
+/// Ring buffer size: a power of two, a multiple of the page size. 16 MiB (about 47 000 records) holds more than a
+/// second of nginx at full speed on two cores, so a reader thread descheduled on a loaded machine loses nothing;
+/// 1 MiB lost 8 % of the records of a 3 s wrk run here under load.
+/// </param>
 /// <param name="MaxInflightRequests">Requests awaiting a response that are tracked at once (LRU beyond).</param>
 /// <param name="MaxConnections">Connections (and non-socket fds) of traced processes remembered at once (LRU).</param>
 public sealed record HttpCaptureOptions(
     uint WakeupLength = 0,
-    uint RingBufferBytes = 1 << 20,
+    uint RingBufferBytes = 1 << 24,
     uint MaxInflightRequests = 8192,
     uint MaxConnections = 16384);
 

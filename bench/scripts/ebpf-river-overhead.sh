@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# The whole cost of beyla.ebpf on nginx, measured through the published `river run`.
+# Each round runs `wrk -t2 -c32 -d${DURATION}s` against nginx three times, one after another:
+#   base   nginx alone;
+#   floor  with two raw tracepoints (sys_enter, sys_exit) that test the PID filter and do nothing
+#          (bench/scripts/ebpf-capture-host --floor): the price of being attached to every syscall;
+#   river  with `river run` and a config of one beyla.ebpf selecting nginx by open_port.
+# and reports per round and overall: req/s of each, the ratios floor/base and river/base, River's CPU time per
+# 100 000 requests (utime+stime from /proc/PID/stat over the wrk run; the capture program's own run time, which is
+# charged to nginx, from kernel.bpf_stats_enabled and River's fdinfo), its RSS (VmRSS after the run, VmHWM),
+# events lost (beyla_ebpf_lost_events_total), and whether River counted every request wrk completed (GET
+# count of http_server_request_duration_seconds_count; wrk stops counting with up to one request per
+# connection still being answered, so River may count up to 32 more).
+# Needs root, nginx, wrk, curl, python3, clang-14, bpftool, libbpf-dev, the .NET SDK. Run it on a quiet machine:
+# other load moves req/s by more than the effect measured.
+# Usage: bench/scripts/ebpf-river-overhead.sh [duration_seconds] [rounds] [nginx_workers]
+set -euo pipefail
+
+DURATION="${1:-10}"
+ROUNDS="${2:-3}"
+WORKERS="${3:-1}"
+CONNECTIONS=32
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+HOST_PROJECT="$ROOT/bench/scripts/ebpf-capture-host/EbpfCaptureHost.csproj"
+HOST_DLL="$ROOT/bench/scripts/ebpf-capture-host/bin/Release/net10.0/EbpfCaptureHost.dll"
+
+for tool in nginx wrk curl python3 dotnet; do
+    command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "run as root (BPF)" >&2; exit 1; }
+
+dotnet build -c Release "$HOST_PROJECT" -nologo -v q >/dev/null
+"$ROOT/river" --help >/dev/null # publishes artifacts/river on first use or after source changes
+
+WORK="$(mktemp -d /tmp/river-ebpf-river-bench.XXXXXX)"
+chmod 755 "$WORK" # nginx workers run as nobody and must read the docroot
+NGINX_PID=""
+HOST_PID=""
+RIVER_PID=""
+cleanup() {
+    [ -n "${STATS_BEFORE:-}" ] && echo "$STATS_BEFORE" > "$STATS_SWITCH" 2>/dev/null || true
+    [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null || true
+    [ -n "$RIVER_PID" ] && kill "$RIVER_PID" 2>/dev/null || true
+    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT="$(free_port)"
+mkdir -p "$WORK/html"
+printf 'hello from nginx\n' > "$WORK/html/index.html"
+cat > "$WORK/nginx.conf" <<CONF
+worker_processes $WORKERS;
+pid $WORK/nginx.pid;
+error_log $WORK/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/body;
+    proxy_temp_path $WORK/proxy;
+    fastcgi_temp_path $WORK/fastcgi;
+    uwsgi_temp_path $WORK/uwsgi;
+    scgi_temp_path $WORK/scgi;
+    keepalive_requests 1000000;
+    server { listen 127.0.0.1:$PORT; root $WORK/html; }
+}
+CONF
+nginx -p "$WORK" -c "$WORK/nginx.conf" -g 'daemon off;' &
+NGINX_PID=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.1; done
+sleep 0.5
+PIDS="$NGINX_PID,$(tr ' ' ',' < "/proc/$NGINX_PID/task/$NGINX_PID/children" | sed 's/,$//')"
+
+cat > "$WORK/river.alloy" <<CONF
+beyla.ebpf "default" {
+  open_port = "$PORT"
+}
+CONF
+
+run_wrk() { # prints "req_per_sec total_requests"
+    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "http://127.0.0.1:$PORT/" | awk '
+        / requests in / { total = $1 }
+        /^Requests\/sec:/ { rps = $2 }
+        END { print rps, total }'
+}
+
+# Sum of the samples of metric $2 whose line contains $3, from River's component metrics at port $1.
+river_sum() {
+    # A River not listening yet reads as 0 (pipefail would otherwise fail the whole pipeline).
+    { curl -sf "http://127.0.0.1:$1/api/v0/component/beyla.ebpf.default/metrics" || true; } |
+        awk -v m="$2" -v f="$3" 'index($0, m "{") == 1 && index($0, f) > 0 { s += $NF } END { printf "%.0f\n", s + 0 }'
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# "run_time_ns run_cnt" summed over the BPF programs process $1 holds (River: its capture program), from the
+# fdinfo of its bpf-prog fds; needs kernel.bpf_stats_enabled. The program runs in nginx's context, so its time
+# is not in River's utime+stime.
+prog_stats() {
+    local ns=0 runs=0 fd
+    for fd in /proc/"$1"/fd/*; do
+        [ "$(readlink "$fd" 2>/dev/null)" = "anon_inode:bpf-prog" ] || continue
+        read -r a b < <(awk '$1 == "run_time_ns:" { t = $2 } $1 == "run_cnt:" { c = $2 } END { print t + 0, c + 0 }' \
+            "/proc/$1/fdinfo/${fd##*/}")
+        ns=$((ns + a)); runs=$((runs + b))
+    done
+    echo "$ns $runs"
+}
+STATS_SWITCH=/proc/sys/kernel/bpf_stats_enabled
+STATS_BEFORE="$(cat "$STATS_SWITCH")"
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+TICKS="$(getconf CLK_TCK)"
+
+wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$PORT/" >/dev/null # warm-up
+echo "nginx workers: $WORKERS (pids $PIDS), wrk -t2 -c$CONNECTIONS -d${DURATION}s, rounds=$ROUNDS, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+S_BASE=0; S_FLOOR=0; S_RIVER=0; S_REQ=0; S_CPU=0; S_LOST=0; S_NS=0; ALL_COUNTED=yes
+for round in $(seq "$ROUNDS"); do
+    read -r BASE_RPS _ < <(run_wrk)
+
+    dotnet "$HOST_DLL" --floor "$PIDS" > "$WORK/floor.out" 2> "$WORK/floor.err" &
+    HOST_PID=$!
+    for _ in $(seq 300); do grep -q ready "$WORK/floor.out" 2>/dev/null && break; sleep 0.1; done
+    grep -q ready "$WORK/floor.out" || { echo "floor host failed:"; cat "$WORK/floor.err"; exit 1; }
+    read -r FLOOR_RPS _ < <(run_wrk)
+    kill -TERM "$HOST_PID"; wait "$HOST_PID" || true; HOST_PID=""
+
+    RPORT="$(free_port)"
+    "$ROOT/river" run "$WORK/river.alloy" --server.http.listen-addr "127.0.0.1:$RPORT" \
+        --storage.path "$WORK/data" > "$WORK/river.log" 2>&1 &
+    RIVER_PID=$!
+    # Traced once a HEAD probe (not counted with wrk's GETs) shows up in the component's metrics.
+    TRACED=""
+    for _ in $(seq 120); do
+        curl -sfI "http://127.0.0.1:$PORT/" >/dev/null || true
+        if [ "$(river_sum "$RPORT" http_server_request_duration_seconds_count 'http_request_method="HEAD"')" -gt 0 ]; then
+            TRACED=yes; break
+        fi
+        sleep 0.5
+    done
+    [ -n "$TRACED" ] || { echo "river did not trace nginx within 60 s:"; tail -20 "$WORK/river.log"; exit 1; }
+    BEFORE="$(river_sum "$RPORT" http_server_request_duration_seconds_count 'http_request_method="GET"')"
+    echo 1 > "$STATS_SWITCH"
+    read -r NS0 RUNS0 < <(prog_stats "$RIVER_PID")
+    CPU0="$(cpu_ticks "$RIVER_PID")"
+    read -r RIVER_RPS RIVER_TOTAL < <(run_wrk)
+    CPU1="$(cpu_ticks "$RIVER_PID")"
+    read -r NS1 RUNS1 < <(prog_stats "$RIVER_PID")
+    echo "$STATS_BEFORE" > "$STATS_SWITCH"
+    # Let the last events drain (wake-up batching flushes on the reader's poll timeout).
+    AFTER="$BEFORE"
+    for _ in $(seq 20); do
+        sleep 0.5
+        NOW="$(river_sum "$RPORT" http_server_request_duration_seconds_count 'http_request_method="GET"')"
+        [ "$NOW" = "$AFTER" ] && [ "$((NOW - BEFORE))" -ge "$RIVER_TOTAL" ] && break
+        AFTER="$NOW"
+    done
+    AFTER="$NOW"
+    COUNTED=$((AFTER - BEFORE))
+    LOST="$(river_sum "$RPORT" beyla_ebpf_lost_events_total '')"
+    RSS="$(status_kb "$RIVER_PID" VmRSS)"; HWM="$(status_kb "$RIVER_PID" VmHWM)"
+    kill -TERM "$RIVER_PID"; wait "$RIVER_PID" || true; RIVER_PID=""
+
+    CPU_S="$(awk -v t=$((CPU1 - CPU0)) -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz }')"
+    PER100K="$(awk -v c="$CPU_S" -v n="$RIVER_TOTAL" 'BEGIN { printf "%.3f", c / n * 100000 }')"
+    OK="yes"; { [ "$COUNTED" -ge "$RIVER_TOTAL" ] && [ "$COUNTED" -le $((RIVER_TOTAL + CONNECTIONS)) ]; } || { OK="NO"; ALL_COUNTED=no; }
+    echo "round $round:"
+    echo "  base:   $BASE_RPS req/s"
+    awk -v a="$FLOOR_RPS" -v b="$BASE_RPS" 'BEGIN { printf "  floor:  %s req/s (ratio %.3f)\n", a, a / b }'
+    awk -v a="$RIVER_RPS" -v b="$BASE_RPS" 'BEGIN { printf "  river:  %s req/s (ratio %.3f)\n", a, a / b }'
+    echo "  river:  CPU ${CPU_S} s over $RIVER_TOTAL requests = $PER100K s per 100k requests; RSS $((RSS / 1024)) MiB (peak $((HWM / 1024)) MiB)"
+    awk -v ns=$((NS1 - NS0)) -v runs=$((RUNS1 - RUNS0)) -v n="$RIVER_TOTAL" 'BEGIN {
+        printf "  kernel: capture program %.0f ns per request (%.0f ns per run, %.1f runs per request)\n",
+            n ? ns / n : 0, runs ? ns / runs : 0, n ? runs / n : 0 }'
+    echo "  river:  counted $COUNTED of $RIVER_TOTAL completed by wrk (+ up to $CONNECTIONS in flight): $OK; events lost: $LOST"
+    S_BASE="$(awk -v a="$S_BASE" -v b="$BASE_RPS" 'BEGIN { print a + b }')"
+    S_FLOOR="$(awk -v a="$S_FLOOR" -v b="$FLOOR_RPS" 'BEGIN { print a + b }')"
+    S_RIVER="$(awk -v a="$S_RIVER" -v b="$RIVER_RPS" 'BEGIN { print a + b }')"
+    S_REQ=$((S_REQ + RIVER_TOTAL)); S_LOST=$((S_LOST + LOST)); S_CPU=$((S_CPU + CPU1 - CPU0)); S_NS=$((S_NS + NS1 - NS0))
+done
+awk -v b="$S_BASE" -v f="$S_FLOOR" -v r="$S_RIVER" -v n="$ROUNDS" 'BEGIN {
+    printf "overall: base %.0f req/s, floor %.0f req/s (ratio %.3f), river %.0f req/s (ratio %.3f)\n", b / n, f / n, f / b, r / n, r / b }'
+awk -v t="$S_CPU" -v hz="$TICKS" -v n="$S_REQ" -v ns="$S_NS" 'BEGIN {
+    printf "overall: river CPU %.3f s per 100k requests (%d requests), plus %.3f s of capture program time in nginx\n", t / hz / n * 100000, n, ns / 1e9 / n * 100000 }'
+echo "overall: events lost $S_LOST; every completed request counted in every round: $ALL_COUNTED"

@@ -1,0 +1,121 @@
+using System.Text;
+using River.Runtime;
+using Xunit.Abstractions;
+
+namespace River.Tests.BeylaEndToEnd;
+
+/// <summary>
+/// beyla.ebpf against an ASP.NET Core app on Kestrel (tests/KestrelApp) in its own process. Kestrel reads with
+/// recvfrom (after a one-byte MSG_PEEK on every new connection) and answers with sendto, or with sendmsg over
+/// several segments for larger responses; every request must still be counted exactly once.
+/// </summary>
+[Collection(BeylaEndToEndCollection.Name)]
+public sealed class KestrelEndToEndTests(ITestOutputHelper output)
+{
+    private const string Id = "beyla.ebpf.t";
+
+    private bool Skipped()
+    {
+        if (EndToEndPrerequisites.Missing() is { } reason)
+        {
+            output.WriteLine("skipped: " + reason);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static string Config(int port) => $$"""
+        beyla.ebpf "t" {
+          open_port = "{{port}}"
+          routes {
+            patterns  = ["/users/{id}"]
+            unmatched = "path"
+          }
+          output { }
+        }
+        """;
+
+    [Fact]
+    public async Task KestrelSelectedByOpenPortIsCountedExactlyPerRouteAndStatus()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        using var kestrel = TestServer.Kestrel();
+        await using var river = await RiverUnderTest.StartAsync(Config(kestrel.Port));
+        await river.WaitTracedAsync(Id, kestrel);
+
+        // Fresh connections.
+        Assert.Equal([200], HttpClients.Curl(kestrel.Url("/ok")));
+        Assert.Equal([404], HttpClients.Curl(kestrel.Url("/missing")));
+        Assert.Equal([500], HttpClients.Curl(kestrel.Url("/fail")));
+        // One keep-alive connection; /big (64 KiB, chunked) goes out as one sendmsg over many segments.
+        Assert.Equal([200, 200, 200, 404, 500, 200], HttpClients.Curl(
+            kestrel.Url("/users/1"), kestrel.Url("/users/22"), kestrel.Url("/ok"), kestrel.Url("/missing"), kestrel.Url("/fail"), kestrel.Url("/big")));
+
+        var expected = new Dictionary<string, double>
+        {
+            ["200 /ok"] = 2, ["200 /users/{id}"] = 2, ["200 /big"] = 1, ["404 /missing"] = 2, ["500 /fail"] = 2,
+        };
+        var text = await river.ScrapeUntilAsync(Id, t => Exposition.GetCounts(t, kestrel.Port).Values.Sum() >= 9, TimeSpan.FromSeconds(20));
+        var counts = Exposition.GetCounts(text, kestrel.Port);
+        output.WriteLine("kestrel: " + Exposition.Describe(counts));
+        Assert.Equal(expected, counts);
+        Assert.Equal(0, Exposition.Sum(text, "beyla_ebpf_lost_events_total"));
+        // The 64 KiB body was counted from the whole sendmsg, not just its header segment.
+        var bigBytes = Exposition.Sum(text, "http_server_response_body_size_bytes_sum", ("http_route", "/big"));
+        Assert.True(bigBytes >= 64 * 1024, $"response bytes of /big: {bigBytes}");
+        Assert.Equal(HealthState.Healthy, river.Health(Id).State);
+    }
+
+    [Fact]
+    public async Task PipelinedRequestsToNginxAndKestrelAreEachCountedOnce()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        using var nginx = TestServer.Nginx();
+        using var kestrel = TestServer.Kestrel();
+        await using var river = await RiverUnderTest.StartAsync($$"""
+            beyla.ebpf "t" {
+              open_port = "{{nginx.Port}},{{kestrel.Port}}"
+              routes {
+                patterns  = ["/users/{id}"]
+                unmatched = "path"
+              }
+              output { }
+            }
+            """);
+        await river.WaitTracedAsync(Id, nginx);
+        await river.WaitTracedAsync(Id, kestrel);
+
+        // nginx closes the connection after a 500, so the request answered with one goes last.
+        string[] paths = ["/ok", "/missing", "/users/3", "/ok", "/users/4", "/fail"];
+        foreach (var server in new[] { nginx, kestrel })
+        {
+            // Two connections, each carrying six requests written in a single send.
+            for (var round = 0; round < 2; round++)
+            {
+                using var socket = HttpClients.Connect(server.Port);
+                var batch = string.Concat(paths.Select(p => HttpClients.Get(p, server.Port)));
+                Assert.Equal(batch.Length, socket.Send(Encoding.ASCII.GetBytes(batch)));
+                Assert.Equal([200, 404, 200, 200, 200, 500], HttpClients.ReadResponses(socket, paths.Length));
+            }
+        }
+
+        var expected = new Dictionary<string, double> { ["200 /ok"] = 4, ["200 /users/{id}"] = 4, ["404 /missing"] = 2, ["500 /fail"] = 2 };
+        var text = await river.ScrapeUntilAsync(Id,
+            t => Exposition.GetCounts(t, nginx.Port).Values.Sum() >= 12 && Exposition.GetCounts(t, kestrel.Port).Values.Sum() >= 12,
+            TimeSpan.FromSeconds(20));
+        output.WriteLine("nginx: " + Exposition.Describe(Exposition.GetCounts(text, nginx.Port)));
+        output.WriteLine("kestrel: " + Exposition.Describe(Exposition.GetCounts(text, kestrel.Port)));
+        Assert.Equal(expected, Exposition.GetCounts(text, nginx.Port));
+        Assert.Equal(expected, Exposition.GetCounts(text, kestrel.Port));
+        Assert.Equal(0, Exposition.Sum(text, "beyla_ebpf_lost_events_total"));
+    }
+}

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using River.Diagnostics;
 using System.Text;
@@ -33,11 +34,30 @@ internal sealed class RiverScanner
         _errors = errors;
 
         // About one token per 3 characters in typical configurations (12 bytes each); the array grows if needed.
-        _tokens = new ScannedToken[Math.Max(16, text.Length / 3)];
+        // Rented, because for a large file it is a large-object-heap array that lives only as long as the parse:
+        // allocating it fresh every time counts against the large-object budget and brings on full collections.
+        _tokens = ArrayPool<ScannedToken>.Shared.Rent(Math.Max(16, text.Length / 3));
     }
 
-    /// <summary>The tokens, ending with EOF, after <see cref="Run"/>.</summary>
+    /// <summary>
+    /// The tokens, ending with EOF, after <see cref="Run"/>; the array may be longer than <see cref="Count"/>. Valid
+    /// until <see cref="ReleaseTokens"/>.
+    /// </summary>
     public ScannedToken[] Tokens => _tokens;
+
+    /// <summary>
+    /// Gives the token array back to the pool once the parse is over (nothing the parse produced refers to it).
+    /// Optional: a scanner whose tokens are never released just leaves its array to the garbage collector.
+    /// </summary>
+    public void ReleaseTokens()
+    {
+        if (_tokens.Length > 0)
+        {
+            ArrayPool<ScannedToken>.Shared.Return(_tokens);
+            _tokens = [];
+            _count = 0;
+        }
+    }
 
     /// <summary>The number of tokens in <see cref="Tokens"/>.</summary>
     public int Count => _count;
@@ -108,7 +128,10 @@ internal sealed class RiverScanner
     {
         if (_count == _tokens.Length)
         {
-            Array.Resize(ref _tokens, _tokens.Length * 2);
+            var bigger = ArrayPool<ScannedToken>.Shared.Rent(_tokens.Length * 2);
+            _tokens.AsSpan(0, _count).CopyTo(bigger);
+            ArrayPool<ScannedToken>.Shared.Return(_tokens);
+            _tokens = bigger;
         }
 
         _tokens[_count++] = new ScannedToken(type, start, end);

@@ -44,11 +44,14 @@ internal partial class RiverParser : Parser {
 		RULE_file = 0, RULE_expressionOnly = 1, RULE_body = 2, RULE_statement = 3, 
 		RULE_blockName = 4, RULE_blockLabel = 5, RULE_statementRest = 6, RULE_blockValue = 7, 
 		RULE_expr = 8, RULE_unaryExpr = 9, RULE_postfix = 10, RULE_primary = 11, 
-		RULE_exprList = 12, RULE_fieldList = 13, RULE_field = 14;
+		RULE_exprList = 12, RULE_fieldList = 13, RULE_field = 14, RULE_fastFile = 15, 
+		RULE_fastExpressionOnly = 16, RULE_fastBody = 17, RULE_fastStatement = 18, 
+		RULE_fastExpr = 19, RULE_fastCompound = 20;
 	public static readonly string[] ruleNames = {
 		"file", "expressionOnly", "body", "statement", "blockName", "blockLabel", 
 		"statementRest", "blockValue", "expr", "unaryExpr", "postfix", "primary", 
-		"exprList", "fieldList", "field"
+		"exprList", "fieldList", "field", "fastFile", "fastExpressionOnly", "fastBody", 
+		"fastStatement", "fastExpr", "fastCompound"
 	};
 
 	private static readonly string[] _LiteralNames = {
@@ -114,9 +117,9 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 30;
+			State = 42;
 			body();
-			State = 31;
+			State = 43;
 			Match(Eof);
 			}
 		}
@@ -152,19 +155,19 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 33;
+			State = 45;
 			expr();
-			State = 35;
+			State = 47;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==TERMINATOR) {
 				{
-				State = 34;
+				State = 46;
 				Match(TERMINATOR);
 				}
 			}
 
-			State = 37;
+			State = 49;
 			Match(Eof);
 			}
 		}
@@ -205,37 +208,37 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 40;
+			State = 52;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==IDENT) {
 				{
-				State = 39;
+				State = 51;
 				statement();
 				}
 			}
 
-			State = 48;
+			State = 60;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==TERMINATOR) {
 				{
 				{
-				State = 42;
+				State = 54;
 				Match(TERMINATOR);
-				State = 44;
+				State = 56;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==IDENT) {
 					{
-					State = 43;
+					State = 55;
 					statement();
 					}
 				}
 
 				}
 				}
-				State = 50;
+				State = 62;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -273,9 +276,9 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 51;
+			State = 63;
 			blockName();
-			State = 52;
+			State = 64;
 			statementRest();
 			}
 		}
@@ -317,30 +320,30 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 54;
+			State = 66;
 			Match(IDENT);
-			State = 59;
+			State = 71;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==DOT) {
 				{
 				{
-				State = 55;
+				State = 67;
 				Match(DOT);
-				State = 56;
+				State = 68;
 				Match(IDENT);
 				}
 				}
-				State = 61;
+				State = 73;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 63;
+			State = 75;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==STRING || _la==RAW_STRING) {
 				{
-				State = 62;
+				State = 74;
 				blockLabel();
 				}
 			}
@@ -376,7 +379,7 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 65;
+			State = 77;
 			_la = TokenStream.LA(1);
 			if ( !(_la==STRING || _la==RAW_STRING) ) {
 			ErrorHandler.RecoverInline(this);
@@ -435,23 +438,23 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 12, RULE_statementRest);
 		int _la;
 		try {
-			State = 76;
+			State = 88;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case ASSIGN:
 				_localctx = new AttributeRestContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 67;
+				State = 79;
 				Match(ASSIGN);
-				State = 68;
+				State = 80;
 				expr();
-				State = 70;
+				State = 82;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 6443499520L) != 0)) {
 					{
-					State = 69;
+					State = 81;
 					blockValue();
 					}
 				}
@@ -462,11 +465,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new BlockRestContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 72;
+				State = 84;
 				Match(LCURLY);
-				State = 73;
+				State = 85;
 				body();
-				State = 74;
+				State = 86;
 				Match(RCURLY);
 				}
 				break;
@@ -509,21 +512,21 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 79;
+			State = 91;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==STRING || _la==RAW_STRING) {
 				{
-				State = 78;
+				State = 90;
 				blockLabel();
 				}
 			}
 
-			State = 81;
+			State = 93;
 			Match(LCURLY);
-			State = 82;
+			State = 94;
 			body();
-			State = 83;
+			State = 95;
 			Match(RCURLY);
 			}
 		}
@@ -616,15 +619,15 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 85;
+			State = 97;
 			unaryExpr();
-			State = 90;
+			State = 102;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) {
 				{
 				{
-				State = 86;
+				State = 98;
 				_la = TokenStream.LA(1);
 				if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) ) {
 				ErrorHandler.RecoverInline(this);
@@ -633,11 +636,11 @@ internal partial class RiverParser : Parser {
 					ErrorHandler.ReportMatch(this);
 				    Consume();
 				}
-				State = 87;
+				State = 99;
 				unaryExpr();
 				}
 				}
-				State = 92;
+				State = 104;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -687,13 +690,13 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 96;
+			State = 108;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==NOT || _la==MINUS) {
 				{
 				{
-				State = 93;
+				State = 105;
 				_la = TokenStream.LA(1);
 				if ( !(_la==NOT || _la==MINUS) ) {
 				ErrorHandler.RecoverInline(this);
@@ -704,23 +707,23 @@ internal partial class RiverParser : Parser {
 				}
 				}
 				}
-				State = 98;
+				State = 110;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 99;
+			State = 111;
 			primary();
-			State = 103;
+			State = 115;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 289406976L) != 0)) {
 				{
 				{
-				State = 100;
+				State = 112;
 				postfix();
 				}
 				}
-				State = 105;
+				State = 117;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -777,16 +780,16 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 20, RULE_postfix);
 		int _la;
 		try {
-			State = 117;
+			State = 129;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case DOT:
 				_localctx = new AccessPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 106;
+				State = 118;
 				Match(DOT);
-				State = 107;
+				State = 119;
 				Match(IDENT);
 				}
 				break;
@@ -794,11 +797,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new IndexPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 108;
+				State = 120;
 				Match(LBRACK);
-				State = 109;
+				State = 121;
 				expr();
-				State = 110;
+				State = 122;
 				Match(RBRACK);
 				}
 				break;
@@ -806,19 +809,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new CallPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 112;
+				State = 124;
 				Match(LPAREN);
-				State = 114;
+				State = 126;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
 					{
-					State = 113;
+					State = 125;
 					exprList();
 					}
 				}
 
-				State = 116;
+				State = 128;
 				Match(RPAREN);
 				}
 				break;
@@ -894,14 +897,14 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 22, RULE_primary);
 		int _la;
 		try {
-			State = 135;
+			State = 147;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case IDENT:
 				_localctx = new IdentPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 119;
+				State = 131;
 				Match(IDENT);
 				}
 				break;
@@ -915,7 +918,7 @@ internal partial class RiverParser : Parser {
 				_localctx = new LiteralPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 120;
+				State = 132;
 				_la = TokenStream.LA(1);
 				if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7113539598L) != 0)) ) {
 				ErrorHandler.RecoverInline(this);
@@ -930,11 +933,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new ParenPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 121;
+				State = 133;
 				Match(LPAREN);
-				State = 122;
+				State = 134;
 				expr();
-				State = 123;
+				State = 135;
 				Match(RPAREN);
 				}
 				break;
@@ -942,19 +945,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new ArrayPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 4);
 				{
-				State = 125;
+				State = 137;
 				Match(LBRACK);
-				State = 127;
+				State = 139;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
 					{
-					State = 126;
+					State = 138;
 					exprList();
 					}
 				}
 
-				State = 129;
+				State = 141;
 				Match(RBRACK);
 				}
 				break;
@@ -962,19 +965,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new ObjectPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 5);
 				{
-				State = 130;
+				State = 142;
 				Match(LCURLY);
-				State = 132;
+				State = 144;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
 					{
-					State = 131;
+					State = 143;
 					fieldList();
 					}
 				}
 
-				State = 134;
+				State = 146;
 				Match(RCURLY);
 				}
 				break;
@@ -1024,16 +1027,16 @@ internal partial class RiverParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 137;
+			State = 149;
 			expr();
-			State = 142;
+			State = 154;
 			ErrorHandler.Sync(this);
 			_alt = Interpreter.AdaptivePredict(TokenStream,17,Context);
 			while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 				if ( _alt==1 ) {
 					{
 					{
-					State = 138;
+					State = 150;
 					_la = TokenStream.LA(1);
 					if ( !(_la==COMMA || _la==TERMINATOR) ) {
 					ErrorHandler.RecoverInline(this);
@@ -1042,21 +1045,21 @@ internal partial class RiverParser : Parser {
 						ErrorHandler.ReportMatch(this);
 					    Consume();
 					}
-					State = 139;
+					State = 151;
 					expr();
 					}
 					} 
 				}
-				State = 144;
+				State = 156;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,17,Context);
 			}
-			State = 146;
+			State = 158;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==COMMA || _la==TERMINATOR) {
 				{
-				State = 145;
+				State = 157;
 				_la = TokenStream.LA(1);
 				if ( !(_la==COMMA || _la==TERMINATOR) ) {
 				ErrorHandler.RecoverInline(this);
@@ -1112,16 +1115,16 @@ internal partial class RiverParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 148;
+			State = 160;
 			field();
-			State = 153;
+			State = 165;
 			ErrorHandler.Sync(this);
 			_alt = Interpreter.AdaptivePredict(TokenStream,19,Context);
 			while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 				if ( _alt==1 ) {
 					{
 					{
-					State = 149;
+					State = 161;
 					_la = TokenStream.LA(1);
 					if ( !(_la==COMMA || _la==TERMINATOR) ) {
 					ErrorHandler.RecoverInline(this);
@@ -1130,21 +1133,21 @@ internal partial class RiverParser : Parser {
 						ErrorHandler.ReportMatch(this);
 					    Consume();
 					}
-					State = 150;
+					State = 162;
 					field();
 					}
 					} 
 				}
-				State = 155;
+				State = 167;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,19,Context);
 			}
-			State = 157;
+			State = 169;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==COMMA || _la==TERMINATOR) {
 				{
-				State = 156;
+				State = 168;
 				_la = TokenStream.LA(1);
 				if ( !(_la==COMMA || _la==TERMINATOR) ) {
 				ErrorHandler.RecoverInline(this);
@@ -1192,7 +1195,7 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 159;
+			State = 171;
 			_la = TokenStream.LA(1);
 			if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
 			ErrorHandler.RecoverInline(this);
@@ -1201,9 +1204,9 @@ internal partial class RiverParser : Parser {
 				ErrorHandler.ReportMatch(this);
 			    Consume();
 			}
-			State = 160;
+			State = 172;
 			Match(ASSIGN);
-			State = 161;
+			State = 173;
 			expr();
 			}
 		}
@@ -1218,59 +1221,997 @@ internal partial class RiverParser : Parser {
 		return _localctx;
 	}
 
+	public partial class FastFileContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public FastBodyContext fastBody() {
+			return GetRuleContext<FastBodyContext>(0);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode Eof() { return GetToken(RiverParser.Eof, 0); }
+		public FastFileContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_fastFile; } }
+	}
+
+	[RuleVersion(0)]
+	public FastFileContext fastFile() {
+		FastFileContext _localctx = new FastFileContext(Context, State);
+		EnterRule(_localctx, 30, RULE_fastFile);
+		try {
+			EnterOuterAlt(_localctx, 1);
+			{
+			State = 175;
+			fastBody();
+			State = 176;
+			Match(Eof);
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
+	public partial class FastExpressionOnlyContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr() {
+			return GetRuleContext<FastExprContext>(0);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode Eof() { return GetToken(RiverParser.Eof, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode TERMINATOR() { return GetToken(RiverParser.TERMINATOR, 0); }
+		public FastExpressionOnlyContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_fastExpressionOnly; } }
+	}
+
+	[RuleVersion(0)]
+	public FastExpressionOnlyContext fastExpressionOnly() {
+		FastExpressionOnlyContext _localctx = new FastExpressionOnlyContext(Context, State);
+		EnterRule(_localctx, 32, RULE_fastExpressionOnly);
+		int _la;
+		try {
+			EnterOuterAlt(_localctx, 1);
+			{
+			State = 178;
+			fastExpr();
+			State = 180;
+			ErrorHandler.Sync(this);
+			_la = TokenStream.LA(1);
+			if (_la==TERMINATOR) {
+				{
+				State = 179;
+				Match(TERMINATOR);
+				}
+			}
+
+			State = 182;
+			Match(Eof);
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
+	public partial class FastBodyContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public FastStatementContext[] fastStatement() {
+			return GetRuleContexts<FastStatementContext>();
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastStatementContext fastStatement(int i) {
+			return GetRuleContext<FastStatementContext>(i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] TERMINATOR() { return GetTokens(RiverParser.TERMINATOR); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode TERMINATOR(int i) {
+			return GetToken(RiverParser.TERMINATOR, i);
+		}
+		public FastBodyContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_fastBody; } }
+	}
+
+	[RuleVersion(0)]
+	public FastBodyContext fastBody() {
+		FastBodyContext _localctx = new FastBodyContext(Context, State);
+		EnterRule(_localctx, 34, RULE_fastBody);
+		int _la;
+		try {
+			EnterOuterAlt(_localctx, 1);
+			{
+			State = 185;
+			ErrorHandler.Sync(this);
+			_la = TokenStream.LA(1);
+			if (_la==IDENT) {
+				{
+				State = 184;
+				fastStatement();
+				}
+			}
+
+			State = 193;
+			ErrorHandler.Sync(this);
+			_la = TokenStream.LA(1);
+			while (_la==TERMINATOR) {
+				{
+				{
+				State = 187;
+				Match(TERMINATOR);
+				State = 189;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				if (_la==IDENT) {
+					{
+					State = 188;
+					fastStatement();
+					}
+				}
+
+				}
+				}
+				State = 195;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+			}
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
+	public partial class FastStatementContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] IDENT() { return GetTokens(RiverParser.IDENT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode IDENT(int i) {
+			return GetToken(RiverParser.IDENT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ASSIGN() { return GetToken(RiverParser.ASSIGN, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr() {
+			return GetRuleContext<FastExprContext>(0);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LCURLY() { return GetToken(RiverParser.LCURLY, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public FastBodyContext fastBody() {
+			return GetRuleContext<FastBodyContext>(0);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RCURLY() { return GetToken(RiverParser.RCURLY, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] DOT() { return GetTokens(RiverParser.DOT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode DOT(int i) {
+			return GetToken(RiverParser.DOT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode STRING() { return GetToken(RiverParser.STRING, 0); }
+		public FastStatementContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_fastStatement; } }
+	}
+
+	[RuleVersion(0)]
+	public FastStatementContext fastStatement() {
+		FastStatementContext _localctx = new FastStatementContext(Context, State);
+		EnterRule(_localctx, 36, RULE_fastStatement);
+		int _la;
+		try {
+			EnterOuterAlt(_localctx, 1);
+			{
+			State = 196;
+			Match(IDENT);
+			State = 213;
+			ErrorHandler.Sync(this);
+			switch (TokenStream.LA(1)) {
+			case ASSIGN:
+				{
+				State = 197;
+				Match(ASSIGN);
+				State = 198;
+				fastExpr();
+				}
+				break;
+			case LCURLY:
+			case DOT:
+			case STRING:
+				{
+				State = 203;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				while (_la==DOT) {
+					{
+					{
+					State = 199;
+					Match(DOT);
+					State = 200;
+					Match(IDENT);
+					}
+					}
+					State = 205;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+				}
+				State = 207;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				if (_la==STRING) {
+					{
+					State = 206;
+					Match(STRING);
+					}
+				}
+
+				State = 209;
+				Match(LCURLY);
+				State = 210;
+				fastBody();
+				State = 211;
+				Match(RCURLY);
+				}
+				break;
+			default:
+				throw new NoViableAltException(this);
+			}
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
+	public partial class FastExprContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] IDENT() { return GetTokens(RiverParser.IDENT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode IDENT(int i) {
+			return GetToken(RiverParser.IDENT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NUMBER() { return GetTokens(RiverParser.NUMBER); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NUMBER(int i) {
+			return GetToken(RiverParser.NUMBER, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] FLOAT() { return GetTokens(RiverParser.FLOAT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode FLOAT(int i) {
+			return GetToken(RiverParser.FLOAT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] STRING() { return GetTokens(RiverParser.STRING); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode STRING(int i) {
+			return GetToken(RiverParser.STRING, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RAW_STRING() { return GetTokens(RiverParser.RAW_STRING); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RAW_STRING(int i) {
+			return GetToken(RiverParser.RAW_STRING, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] TRUE() { return GetTokens(RiverParser.TRUE); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode TRUE(int i) {
+			return GetToken(RiverParser.TRUE, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] FALSE() { return GetTokens(RiverParser.FALSE); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode FALSE(int i) {
+			return GetToken(RiverParser.FALSE, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NULL() { return GetTokens(RiverParser.NULL); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NULL(int i) {
+			return GetToken(RiverParser.NULL, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastCompoundContext[] fastCompound() {
+			return GetRuleContexts<FastCompoundContext>();
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastCompoundContext fastCompound(int i) {
+			return GetRuleContext<FastCompoundContext>(i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] DOT() { return GetTokens(RiverParser.DOT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode DOT(int i) {
+			return GetToken(RiverParser.DOT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LBRACK() { return GetTokens(RiverParser.LBRACK); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LBRACK(int i) {
+			return GetToken(RiverParser.LBRACK, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext[] fastExpr() {
+			return GetRuleContexts<FastExprContext>();
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr(int i) {
+			return GetRuleContext<FastExprContext>(i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RBRACK() { return GetTokens(RiverParser.RBRACK); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RBRACK(int i) {
+			return GetToken(RiverParser.RBRACK, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LPAREN() { return GetTokens(RiverParser.LPAREN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LPAREN(int i) {
+			return GetToken(RiverParser.LPAREN, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RPAREN() { return GetTokens(RiverParser.RPAREN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RPAREN(int i) {
+			return GetToken(RiverParser.RPAREN, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NOT() { return GetTokens(RiverParser.NOT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NOT(int i) {
+			return GetToken(RiverParser.NOT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] MINUS() { return GetTokens(RiverParser.MINUS); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode MINUS(int i) {
+			return GetToken(RiverParser.MINUS, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] OR() { return GetTokens(RiverParser.OR); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode OR(int i) {
+			return GetToken(RiverParser.OR, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] AND() { return GetTokens(RiverParser.AND); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode AND(int i) {
+			return GetToken(RiverParser.AND, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] EQ() { return GetTokens(RiverParser.EQ); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode EQ(int i) {
+			return GetToken(RiverParser.EQ, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NEQ() { return GetTokens(RiverParser.NEQ); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NEQ(int i) {
+			return GetToken(RiverParser.NEQ, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LT() { return GetTokens(RiverParser.LT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LT(int i) {
+			return GetToken(RiverParser.LT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LTE() { return GetTokens(RiverParser.LTE); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LTE(int i) {
+			return GetToken(RiverParser.LTE, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] GT() { return GetTokens(RiverParser.GT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode GT(int i) {
+			return GetToken(RiverParser.GT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] GTE() { return GetTokens(RiverParser.GTE); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode GTE(int i) {
+			return GetToken(RiverParser.GTE, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] PLUS() { return GetTokens(RiverParser.PLUS); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode PLUS(int i) {
+			return GetToken(RiverParser.PLUS, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] STAR() { return GetTokens(RiverParser.STAR); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode STAR(int i) {
+			return GetToken(RiverParser.STAR, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] SLASH() { return GetTokens(RiverParser.SLASH); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode SLASH(int i) {
+			return GetToken(RiverParser.SLASH, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] PERCENT() { return GetTokens(RiverParser.PERCENT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode PERCENT(int i) {
+			return GetToken(RiverParser.PERCENT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] POW() { return GetTokens(RiverParser.POW); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode POW(int i) {
+			return GetToken(RiverParser.POW, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] COMMA() { return GetTokens(RiverParser.COMMA); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode COMMA(int i) {
+			return GetToken(RiverParser.COMMA, i);
+		}
+		public FastExprContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_fastExpr; } }
+	}
+
+	[RuleVersion(0)]
+	public FastExprContext fastExpr() {
+		FastExprContext _localctx = new FastExprContext(Context, State);
+		EnterRule(_localctx, 38, RULE_fastExpr);
+		int _la;
+		try {
+			int _alt;
+			EnterOuterAlt(_localctx, 1);
+			{
+			State = 218;
+			ErrorHandler.Sync(this);
+			_la = TokenStream.LA(1);
+			while (_la==NOT || _la==MINUS) {
+				{
+				{
+				State = 215;
+				_la = TokenStream.LA(1);
+				if ( !(_la==NOT || _la==MINUS) ) {
+				ErrorHandler.RecoverInline(this);
+				}
+				else {
+					ErrorHandler.ReportMatch(this);
+				    Consume();
+				}
+				}
+				}
+				State = 220;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+			}
+			State = 230;
+			ErrorHandler.Sync(this);
+			switch (TokenStream.LA(1)) {
+			case IDENT:
+				{
+				State = 221;
+				Match(IDENT);
+				}
+				break;
+			case NUMBER:
+				{
+				State = 222;
+				Match(NUMBER);
+				}
+				break;
+			case FLOAT:
+				{
+				State = 223;
+				Match(FLOAT);
+				}
+				break;
+			case STRING:
+				{
+				State = 224;
+				Match(STRING);
+				}
+				break;
+			case RAW_STRING:
+				{
+				State = 225;
+				Match(RAW_STRING);
+				}
+				break;
+			case TRUE:
+				{
+				State = 226;
+				Match(TRUE);
+				}
+				break;
+			case FALSE:
+				{
+				State = 227;
+				Match(FALSE);
+				}
+				break;
+			case NULL:
+				{
+				State = 228;
+				Match(NULL);
+				}
+				break;
+			case LCURLY:
+			case LPAREN:
+			case LBRACK:
+				{
+				State = 229;
+				fastCompound();
+				}
+				break;
+			default:
+				throw new NoViableAltException(this);
+			}
+			State = 273;
+			ErrorHandler.Sync(this);
+			_la = TokenStream.LA(1);
+			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 290443248L) != 0)) {
+				{
+				State = 271;
+				ErrorHandler.Sync(this);
+				switch (TokenStream.LA(1)) {
+				case DOT:
+					{
+					State = 232;
+					Match(DOT);
+					State = 233;
+					Match(IDENT);
+					}
+					break;
+				case LBRACK:
+					{
+					State = 234;
+					Match(LBRACK);
+					State = 235;
+					fastExpr();
+					State = 236;
+					Match(RBRACK);
+					}
+					break;
+				case LPAREN:
+					{
+					State = 238;
+					Match(LPAREN);
+					State = 250;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
+						{
+						State = 239;
+						fastExpr();
+						State = 244;
+						ErrorHandler.Sync(this);
+						_alt = Interpreter.AdaptivePredict(TokenStream,30,Context);
+						while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+							if ( _alt==1 ) {
+								{
+								{
+								State = 240;
+								Match(COMMA);
+								State = 241;
+								fastExpr();
+								}
+								} 
+							}
+							State = 246;
+							ErrorHandler.Sync(this);
+							_alt = Interpreter.AdaptivePredict(TokenStream,30,Context);
+						}
+						State = 248;
+						ErrorHandler.Sync(this);
+						_la = TokenStream.LA(1);
+						if (_la==COMMA) {
+							{
+							State = 247;
+							Match(COMMA);
+							}
+						}
+
+						}
+					}
+
+					State = 252;
+					Match(RPAREN);
+					}
+					break;
+				case OR:
+				case AND:
+				case EQ:
+				case NEQ:
+				case LTE:
+				case GTE:
+				case LT:
+				case GT:
+				case PLUS:
+				case MINUS:
+				case STAR:
+				case SLASH:
+				case PERCENT:
+				case POW:
+					{
+					State = 253;
+					_la = TokenStream.LA(1);
+					if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) ) {
+					ErrorHandler.RecoverInline(this);
+					}
+					else {
+						ErrorHandler.ReportMatch(this);
+					    Consume();
+					}
+					State = 257;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					while (_la==NOT || _la==MINUS) {
+						{
+						{
+						State = 254;
+						_la = TokenStream.LA(1);
+						if ( !(_la==NOT || _la==MINUS) ) {
+						ErrorHandler.RecoverInline(this);
+						}
+						else {
+							ErrorHandler.ReportMatch(this);
+						    Consume();
+						}
+						}
+						}
+						State = 259;
+						ErrorHandler.Sync(this);
+						_la = TokenStream.LA(1);
+					}
+					State = 269;
+					ErrorHandler.Sync(this);
+					switch (TokenStream.LA(1)) {
+					case IDENT:
+						{
+						State = 260;
+						Match(IDENT);
+						}
+						break;
+					case NUMBER:
+						{
+						State = 261;
+						Match(NUMBER);
+						}
+						break;
+					case FLOAT:
+						{
+						State = 262;
+						Match(FLOAT);
+						}
+						break;
+					case STRING:
+						{
+						State = 263;
+						Match(STRING);
+						}
+						break;
+					case RAW_STRING:
+						{
+						State = 264;
+						Match(RAW_STRING);
+						}
+						break;
+					case TRUE:
+						{
+						State = 265;
+						Match(TRUE);
+						}
+						break;
+					case FALSE:
+						{
+						State = 266;
+						Match(FALSE);
+						}
+						break;
+					case NULL:
+						{
+						State = 267;
+						Match(NULL);
+						}
+						break;
+					case LCURLY:
+					case LPAREN:
+					case LBRACK:
+						{
+						State = 268;
+						fastCompound();
+						}
+						break;
+					default:
+						throw new NoViableAltException(this);
+					}
+					}
+					break;
+				default:
+					throw new NoViableAltException(this);
+				}
+				}
+				State = 275;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+			}
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
+	public partial class FastCompoundContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LPAREN() { return GetToken(RiverParser.LPAREN, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext[] fastExpr() {
+			return GetRuleContexts<FastExprContext>();
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr(int i) {
+			return GetRuleContext<FastExprContext>(i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RPAREN() { return GetToken(RiverParser.RPAREN, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LBRACK() { return GetToken(RiverParser.LBRACK, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RBRACK() { return GetToken(RiverParser.RBRACK, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] COMMA() { return GetTokens(RiverParser.COMMA); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode COMMA(int i) {
+			return GetToken(RiverParser.COMMA, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LCURLY() { return GetToken(RiverParser.LCURLY, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RCURLY() { return GetToken(RiverParser.RCURLY, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] ASSIGN() { return GetTokens(RiverParser.ASSIGN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ASSIGN(int i) {
+			return GetToken(RiverParser.ASSIGN, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] IDENT() { return GetTokens(RiverParser.IDENT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode IDENT(int i) {
+			return GetToken(RiverParser.IDENT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] STRING() { return GetTokens(RiverParser.STRING); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode STRING(int i) {
+			return GetToken(RiverParser.STRING, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RAW_STRING() { return GetTokens(RiverParser.RAW_STRING); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RAW_STRING(int i) {
+			return GetToken(RiverParser.RAW_STRING, i);
+		}
+		public FastCompoundContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_fastCompound; } }
+	}
+
+	[RuleVersion(0)]
+	public FastCompoundContext fastCompound() {
+		FastCompoundContext _localctx = new FastCompoundContext(Context, State);
+		EnterRule(_localctx, 40, RULE_fastCompound);
+		int _la;
+		try {
+			int _alt;
+			State = 314;
+			ErrorHandler.Sync(this);
+			switch (TokenStream.LA(1)) {
+			case LPAREN:
+				EnterOuterAlt(_localctx, 1);
+				{
+				State = 276;
+				Match(LPAREN);
+				State = 277;
+				fastExpr();
+				State = 278;
+				Match(RPAREN);
+				}
+				break;
+			case LBRACK:
+				EnterOuterAlt(_localctx, 2);
+				{
+				State = 280;
+				Match(LBRACK);
+				State = 292;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
+					{
+					State = 281;
+					fastExpr();
+					State = 286;
+					ErrorHandler.Sync(this);
+					_alt = Interpreter.AdaptivePredict(TokenStream,37,Context);
+					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+						if ( _alt==1 ) {
+							{
+							{
+							State = 282;
+							Match(COMMA);
+							State = 283;
+							fastExpr();
+							}
+							} 
+						}
+						State = 288;
+						ErrorHandler.Sync(this);
+						_alt = Interpreter.AdaptivePredict(TokenStream,37,Context);
+					}
+					State = 290;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					if (_la==COMMA) {
+						{
+						State = 289;
+						Match(COMMA);
+						}
+					}
+
+					}
+				}
+
+				State = 294;
+				Match(RBRACK);
+				}
+				break;
+			case LCURLY:
+				EnterOuterAlt(_localctx, 3);
+				{
+				State = 295;
+				Match(LCURLY);
+				State = 311;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
+					{
+					State = 296;
+					_la = TokenStream.LA(1);
+					if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+					ErrorHandler.RecoverInline(this);
+					}
+					else {
+						ErrorHandler.ReportMatch(this);
+					    Consume();
+					}
+					State = 297;
+					Match(ASSIGN);
+					State = 298;
+					fastExpr();
+					State = 305;
+					ErrorHandler.Sync(this);
+					_alt = Interpreter.AdaptivePredict(TokenStream,40,Context);
+					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+						if ( _alt==1 ) {
+							{
+							{
+							State = 299;
+							Match(COMMA);
+							State = 300;
+							_la = TokenStream.LA(1);
+							if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+							ErrorHandler.RecoverInline(this);
+							}
+							else {
+								ErrorHandler.ReportMatch(this);
+							    Consume();
+							}
+							State = 301;
+							Match(ASSIGN);
+							State = 302;
+							fastExpr();
+							}
+							} 
+						}
+						State = 307;
+						ErrorHandler.Sync(this);
+						_alt = Interpreter.AdaptivePredict(TokenStream,40,Context);
+					}
+					State = 309;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					if (_la==COMMA) {
+						{
+						State = 308;
+						Match(COMMA);
+						}
+					}
+
+					}
+				}
+
+				State = 313;
+				Match(RCURLY);
+				}
+				break;
+			default:
+				throw new NoViableAltException(this);
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
 	private static int[] _serializedATN = {
-		4,1,38,164,2,0,7,0,2,1,7,1,2,2,7,2,2,3,7,3,2,4,7,4,2,5,7,5,2,6,7,6,2,7,
+		4,1,38,317,2,0,7,0,2,1,7,1,2,2,7,2,2,3,7,3,2,4,7,4,2,5,7,5,2,6,7,6,2,7,
 		7,7,2,8,7,8,2,9,7,9,2,10,7,10,2,11,7,11,2,12,7,12,2,13,7,13,2,14,7,14,
-		1,0,1,0,1,0,1,1,1,1,3,1,36,8,1,1,1,1,1,1,2,3,2,41,8,2,1,2,1,2,3,2,45,8,
-		2,5,2,47,8,2,10,2,12,2,50,9,2,1,3,1,3,1,3,1,4,1,4,1,4,5,4,58,8,4,10,4,
-		12,4,61,9,4,1,4,3,4,64,8,4,1,5,1,5,1,6,1,6,1,6,3,6,71,8,6,1,6,1,6,1,6,
-		1,6,3,6,77,8,6,1,7,3,7,80,8,7,1,7,1,7,1,7,1,7,1,8,1,8,1,8,5,8,89,8,8,10,
-		8,12,8,92,9,8,1,9,5,9,95,8,9,10,9,12,9,98,9,9,1,9,1,9,5,9,102,8,9,10,9,
-		12,9,105,9,9,1,10,1,10,1,10,1,10,1,10,1,10,1,10,1,10,3,10,115,8,10,1,10,
-		3,10,118,8,10,1,11,1,11,1,11,1,11,1,11,1,11,1,11,1,11,3,11,128,8,11,1,
-		11,1,11,1,11,3,11,133,8,11,1,11,3,11,136,8,11,1,12,1,12,1,12,5,12,141,
-		8,12,10,12,12,12,144,9,12,1,12,3,12,147,8,12,1,13,1,13,1,13,5,13,152,8,
-		13,10,13,12,13,155,9,13,1,13,3,13,158,8,13,1,14,1,14,1,14,1,14,1,14,0,
-		0,15,0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,0,6,1,0,31,32,2,0,4,11,14,
-		19,2,0,13,13,15,15,4,0,1,3,27,27,29,29,31,32,2,0,26,26,37,37,1,0,30,32,
-		173,0,30,1,0,0,0,2,33,1,0,0,0,4,40,1,0,0,0,6,51,1,0,0,0,8,54,1,0,0,0,10,
-		65,1,0,0,0,12,76,1,0,0,0,14,79,1,0,0,0,16,85,1,0,0,0,18,96,1,0,0,0,20,
-		117,1,0,0,0,22,135,1,0,0,0,24,137,1,0,0,0,26,148,1,0,0,0,28,159,1,0,0,
-		0,30,31,3,4,2,0,31,32,5,0,0,1,32,1,1,0,0,0,33,35,3,16,8,0,34,36,5,37,0,
-		0,35,34,1,0,0,0,35,36,1,0,0,0,36,37,1,0,0,0,37,38,5,0,0,1,38,3,1,0,0,0,
-		39,41,3,6,3,0,40,39,1,0,0,0,40,41,1,0,0,0,41,48,1,0,0,0,42,44,5,37,0,0,
-		43,45,3,6,3,0,44,43,1,0,0,0,44,45,1,0,0,0,45,47,1,0,0,0,46,42,1,0,0,0,
-		47,50,1,0,0,0,48,46,1,0,0,0,48,49,1,0,0,0,49,5,1,0,0,0,50,48,1,0,0,0,51,
-		52,3,8,4,0,52,53,3,12,6,0,53,7,1,0,0,0,54,59,5,30,0,0,55,56,5,28,0,0,56,
-		58,5,30,0,0,57,55,1,0,0,0,58,61,1,0,0,0,59,57,1,0,0,0,59,60,1,0,0,0,60,
-		63,1,0,0,0,61,59,1,0,0,0,62,64,3,10,5,0,63,62,1,0,0,0,63,64,1,0,0,0,64,
-		9,1,0,0,0,65,66,7,0,0,0,66,11,1,0,0,0,67,68,5,12,0,0,68,70,3,16,8,0,69,
-		71,3,14,7,0,70,69,1,0,0,0,70,71,1,0,0,0,71,77,1,0,0,0,72,73,5,20,0,0,73,
-		74,3,4,2,0,74,75,5,21,0,0,75,77,1,0,0,0,76,67,1,0,0,0,76,72,1,0,0,0,77,
-		13,1,0,0,0,78,80,3,10,5,0,79,78,1,0,0,0,79,80,1,0,0,0,80,81,1,0,0,0,81,
-		82,5,20,0,0,82,83,3,4,2,0,83,84,5,21,0,0,84,15,1,0,0,0,85,90,3,18,9,0,
-		86,87,7,1,0,0,87,89,3,18,9,0,88,86,1,0,0,0,89,92,1,0,0,0,90,88,1,0,0,0,
-		90,91,1,0,0,0,91,17,1,0,0,0,92,90,1,0,0,0,93,95,7,2,0,0,94,93,1,0,0,0,
-		95,98,1,0,0,0,96,94,1,0,0,0,96,97,1,0,0,0,97,99,1,0,0,0,98,96,1,0,0,0,
-		99,103,3,22,11,0,100,102,3,20,10,0,101,100,1,0,0,0,102,105,1,0,0,0,103,
-		101,1,0,0,0,103,104,1,0,0,0,104,19,1,0,0,0,105,103,1,0,0,0,106,107,5,28,
-		0,0,107,118,5,30,0,0,108,109,5,24,0,0,109,110,3,16,8,0,110,111,5,25,0,
-		0,111,118,1,0,0,0,112,114,5,22,0,0,113,115,3,24,12,0,114,113,1,0,0,0,114,
-		115,1,0,0,0,115,116,1,0,0,0,116,118,5,23,0,0,117,106,1,0,0,0,117,108,1,
-		0,0,0,117,112,1,0,0,0,118,21,1,0,0,0,119,136,5,30,0,0,120,136,7,3,0,0,
-		121,122,5,22,0,0,122,123,3,16,8,0,123,124,5,23,0,0,124,136,1,0,0,0,125,
-		127,5,24,0,0,126,128,3,24,12,0,127,126,1,0,0,0,127,128,1,0,0,0,128,129,
-		1,0,0,0,129,136,5,25,0,0,130,132,5,20,0,0,131,133,3,26,13,0,132,131,1,
-		0,0,0,132,133,1,0,0,0,133,134,1,0,0,0,134,136,5,21,0,0,135,119,1,0,0,0,
-		135,120,1,0,0,0,135,121,1,0,0,0,135,125,1,0,0,0,135,130,1,0,0,0,136,23,
-		1,0,0,0,137,142,3,16,8,0,138,139,7,4,0,0,139,141,3,16,8,0,140,138,1,0,
-		0,0,141,144,1,0,0,0,142,140,1,0,0,0,142,143,1,0,0,0,143,146,1,0,0,0,144,
-		142,1,0,0,0,145,147,7,4,0,0,146,145,1,0,0,0,146,147,1,0,0,0,147,25,1,0,
-		0,0,148,153,3,28,14,0,149,150,7,4,0,0,150,152,3,28,14,0,151,149,1,0,0,
-		0,152,155,1,0,0,0,153,151,1,0,0,0,153,154,1,0,0,0,154,157,1,0,0,0,155,
-		153,1,0,0,0,156,158,7,4,0,0,157,156,1,0,0,0,157,158,1,0,0,0,158,27,1,0,
-		0,0,159,160,7,5,0,0,160,161,5,12,0,0,161,162,3,16,8,0,162,29,1,0,0,0,21,
-		35,40,44,48,59,63,70,76,79,90,96,103,114,117,127,132,135,142,146,153,157
+		2,15,7,15,2,16,7,16,2,17,7,17,2,18,7,18,2,19,7,19,2,20,7,20,1,0,1,0,1,
+		0,1,1,1,1,3,1,48,8,1,1,1,1,1,1,2,3,2,53,8,2,1,2,1,2,3,2,57,8,2,5,2,59,
+		8,2,10,2,12,2,62,9,2,1,3,1,3,1,3,1,4,1,4,1,4,5,4,70,8,4,10,4,12,4,73,9,
+		4,1,4,3,4,76,8,4,1,5,1,5,1,6,1,6,1,6,3,6,83,8,6,1,6,1,6,1,6,1,6,3,6,89,
+		8,6,1,7,3,7,92,8,7,1,7,1,7,1,7,1,7,1,8,1,8,1,8,5,8,101,8,8,10,8,12,8,104,
+		9,8,1,9,5,9,107,8,9,10,9,12,9,110,9,9,1,9,1,9,5,9,114,8,9,10,9,12,9,117,
+		9,9,1,10,1,10,1,10,1,10,1,10,1,10,1,10,1,10,3,10,127,8,10,1,10,3,10,130,
+		8,10,1,11,1,11,1,11,1,11,1,11,1,11,1,11,1,11,3,11,140,8,11,1,11,1,11,1,
+		11,3,11,145,8,11,1,11,3,11,148,8,11,1,12,1,12,1,12,5,12,153,8,12,10,12,
+		12,12,156,9,12,1,12,3,12,159,8,12,1,13,1,13,1,13,5,13,164,8,13,10,13,12,
+		13,167,9,13,1,13,3,13,170,8,13,1,14,1,14,1,14,1,14,1,15,1,15,1,15,1,16,
+		1,16,3,16,181,8,16,1,16,1,16,1,17,3,17,186,8,17,1,17,1,17,3,17,190,8,17,
+		5,17,192,8,17,10,17,12,17,195,9,17,1,18,1,18,1,18,1,18,1,18,5,18,202,8,
+		18,10,18,12,18,205,9,18,1,18,3,18,208,8,18,1,18,1,18,1,18,1,18,3,18,214,
+		8,18,1,19,5,19,217,8,19,10,19,12,19,220,9,19,1,19,1,19,1,19,1,19,1,19,
+		1,19,1,19,1,19,1,19,3,19,231,8,19,1,19,1,19,1,19,1,19,1,19,1,19,1,19,1,
+		19,1,19,1,19,5,19,243,8,19,10,19,12,19,246,9,19,1,19,3,19,249,8,19,3,19,
+		251,8,19,1,19,1,19,1,19,5,19,256,8,19,10,19,12,19,259,9,19,1,19,1,19,1,
+		19,1,19,1,19,1,19,1,19,1,19,1,19,3,19,270,8,19,5,19,272,8,19,10,19,12,
+		19,275,9,19,1,20,1,20,1,20,1,20,1,20,1,20,1,20,1,20,5,20,285,8,20,10,20,
+		12,20,288,9,20,1,20,3,20,291,8,20,3,20,293,8,20,1,20,1,20,1,20,1,20,1,
+		20,1,20,1,20,1,20,1,20,5,20,304,8,20,10,20,12,20,307,9,20,1,20,3,20,310,
+		8,20,3,20,312,8,20,1,20,3,20,315,8,20,1,20,0,0,21,0,2,4,6,8,10,12,14,16,
+		18,20,22,24,26,28,30,32,34,36,38,40,0,6,1,0,31,32,2,0,4,11,14,19,2,0,13,
+		13,15,15,4,0,1,3,27,27,29,29,31,32,2,0,26,26,37,37,1,0,30,32,360,0,42,
+		1,0,0,0,2,45,1,0,0,0,4,52,1,0,0,0,6,63,1,0,0,0,8,66,1,0,0,0,10,77,1,0,
+		0,0,12,88,1,0,0,0,14,91,1,0,0,0,16,97,1,0,0,0,18,108,1,0,0,0,20,129,1,
+		0,0,0,22,147,1,0,0,0,24,149,1,0,0,0,26,160,1,0,0,0,28,171,1,0,0,0,30,175,
+		1,0,0,0,32,178,1,0,0,0,34,185,1,0,0,0,36,196,1,0,0,0,38,218,1,0,0,0,40,
+		314,1,0,0,0,42,43,3,4,2,0,43,44,5,0,0,1,44,1,1,0,0,0,45,47,3,16,8,0,46,
+		48,5,37,0,0,47,46,1,0,0,0,47,48,1,0,0,0,48,49,1,0,0,0,49,50,5,0,0,1,50,
+		3,1,0,0,0,51,53,3,6,3,0,52,51,1,0,0,0,52,53,1,0,0,0,53,60,1,0,0,0,54,56,
+		5,37,0,0,55,57,3,6,3,0,56,55,1,0,0,0,56,57,1,0,0,0,57,59,1,0,0,0,58,54,
+		1,0,0,0,59,62,1,0,0,0,60,58,1,0,0,0,60,61,1,0,0,0,61,5,1,0,0,0,62,60,1,
+		0,0,0,63,64,3,8,4,0,64,65,3,12,6,0,65,7,1,0,0,0,66,71,5,30,0,0,67,68,5,
+		28,0,0,68,70,5,30,0,0,69,67,1,0,0,0,70,73,1,0,0,0,71,69,1,0,0,0,71,72,
+		1,0,0,0,72,75,1,0,0,0,73,71,1,0,0,0,74,76,3,10,5,0,75,74,1,0,0,0,75,76,
+		1,0,0,0,76,9,1,0,0,0,77,78,7,0,0,0,78,11,1,0,0,0,79,80,5,12,0,0,80,82,
+		3,16,8,0,81,83,3,14,7,0,82,81,1,0,0,0,82,83,1,0,0,0,83,89,1,0,0,0,84,85,
+		5,20,0,0,85,86,3,4,2,0,86,87,5,21,0,0,87,89,1,0,0,0,88,79,1,0,0,0,88,84,
+		1,0,0,0,89,13,1,0,0,0,90,92,3,10,5,0,91,90,1,0,0,0,91,92,1,0,0,0,92,93,
+		1,0,0,0,93,94,5,20,0,0,94,95,3,4,2,0,95,96,5,21,0,0,96,15,1,0,0,0,97,102,
+		3,18,9,0,98,99,7,1,0,0,99,101,3,18,9,0,100,98,1,0,0,0,101,104,1,0,0,0,
+		102,100,1,0,0,0,102,103,1,0,0,0,103,17,1,0,0,0,104,102,1,0,0,0,105,107,
+		7,2,0,0,106,105,1,0,0,0,107,110,1,0,0,0,108,106,1,0,0,0,108,109,1,0,0,
+		0,109,111,1,0,0,0,110,108,1,0,0,0,111,115,3,22,11,0,112,114,3,20,10,0,
+		113,112,1,0,0,0,114,117,1,0,0,0,115,113,1,0,0,0,115,116,1,0,0,0,116,19,
+		1,0,0,0,117,115,1,0,0,0,118,119,5,28,0,0,119,130,5,30,0,0,120,121,5,24,
+		0,0,121,122,3,16,8,0,122,123,5,25,0,0,123,130,1,0,0,0,124,126,5,22,0,0,
+		125,127,3,24,12,0,126,125,1,0,0,0,126,127,1,0,0,0,127,128,1,0,0,0,128,
+		130,5,23,0,0,129,118,1,0,0,0,129,120,1,0,0,0,129,124,1,0,0,0,130,21,1,
+		0,0,0,131,148,5,30,0,0,132,148,7,3,0,0,133,134,5,22,0,0,134,135,3,16,8,
+		0,135,136,5,23,0,0,136,148,1,0,0,0,137,139,5,24,0,0,138,140,3,24,12,0,
+		139,138,1,0,0,0,139,140,1,0,0,0,140,141,1,0,0,0,141,148,5,25,0,0,142,144,
+		5,20,0,0,143,145,3,26,13,0,144,143,1,0,0,0,144,145,1,0,0,0,145,146,1,0,
+		0,0,146,148,5,21,0,0,147,131,1,0,0,0,147,132,1,0,0,0,147,133,1,0,0,0,147,
+		137,1,0,0,0,147,142,1,0,0,0,148,23,1,0,0,0,149,154,3,16,8,0,150,151,7,
+		4,0,0,151,153,3,16,8,0,152,150,1,0,0,0,153,156,1,0,0,0,154,152,1,0,0,0,
+		154,155,1,0,0,0,155,158,1,0,0,0,156,154,1,0,0,0,157,159,7,4,0,0,158,157,
+		1,0,0,0,158,159,1,0,0,0,159,25,1,0,0,0,160,165,3,28,14,0,161,162,7,4,0,
+		0,162,164,3,28,14,0,163,161,1,0,0,0,164,167,1,0,0,0,165,163,1,0,0,0,165,
+		166,1,0,0,0,166,169,1,0,0,0,167,165,1,0,0,0,168,170,7,4,0,0,169,168,1,
+		0,0,0,169,170,1,0,0,0,170,27,1,0,0,0,171,172,7,5,0,0,172,173,5,12,0,0,
+		173,174,3,16,8,0,174,29,1,0,0,0,175,176,3,34,17,0,176,177,5,0,0,1,177,
+		31,1,0,0,0,178,180,3,38,19,0,179,181,5,37,0,0,180,179,1,0,0,0,180,181,
+		1,0,0,0,181,182,1,0,0,0,182,183,5,0,0,1,183,33,1,0,0,0,184,186,3,36,18,
+		0,185,184,1,0,0,0,185,186,1,0,0,0,186,193,1,0,0,0,187,189,5,37,0,0,188,
+		190,3,36,18,0,189,188,1,0,0,0,189,190,1,0,0,0,190,192,1,0,0,0,191,187,
+		1,0,0,0,192,195,1,0,0,0,193,191,1,0,0,0,193,194,1,0,0,0,194,35,1,0,0,0,
+		195,193,1,0,0,0,196,213,5,30,0,0,197,198,5,12,0,0,198,214,3,38,19,0,199,
+		200,5,28,0,0,200,202,5,30,0,0,201,199,1,0,0,0,202,205,1,0,0,0,203,201,
+		1,0,0,0,203,204,1,0,0,0,204,207,1,0,0,0,205,203,1,0,0,0,206,208,5,31,0,
+		0,207,206,1,0,0,0,207,208,1,0,0,0,208,209,1,0,0,0,209,210,5,20,0,0,210,
+		211,3,34,17,0,211,212,5,21,0,0,212,214,1,0,0,0,213,197,1,0,0,0,213,203,
+		1,0,0,0,214,37,1,0,0,0,215,217,7,2,0,0,216,215,1,0,0,0,217,220,1,0,0,0,
+		218,216,1,0,0,0,218,219,1,0,0,0,219,230,1,0,0,0,220,218,1,0,0,0,221,231,
+		5,30,0,0,222,231,5,29,0,0,223,231,5,27,0,0,224,231,5,31,0,0,225,231,5,
+		32,0,0,226,231,5,1,0,0,227,231,5,2,0,0,228,231,5,3,0,0,229,231,3,40,20,
+		0,230,221,1,0,0,0,230,222,1,0,0,0,230,223,1,0,0,0,230,224,1,0,0,0,230,
+		225,1,0,0,0,230,226,1,0,0,0,230,227,1,0,0,0,230,228,1,0,0,0,230,229,1,
+		0,0,0,231,273,1,0,0,0,232,233,5,28,0,0,233,272,5,30,0,0,234,235,5,24,0,
+		0,235,236,3,38,19,0,236,237,5,25,0,0,237,272,1,0,0,0,238,250,5,22,0,0,
+		239,244,3,38,19,0,240,241,5,26,0,0,241,243,3,38,19,0,242,240,1,0,0,0,243,
+		246,1,0,0,0,244,242,1,0,0,0,244,245,1,0,0,0,245,248,1,0,0,0,246,244,1,
+		0,0,0,247,249,5,26,0,0,248,247,1,0,0,0,248,249,1,0,0,0,249,251,1,0,0,0,
+		250,239,1,0,0,0,250,251,1,0,0,0,251,252,1,0,0,0,252,272,5,23,0,0,253,257,
+		7,1,0,0,254,256,7,2,0,0,255,254,1,0,0,0,256,259,1,0,0,0,257,255,1,0,0,
+		0,257,258,1,0,0,0,258,269,1,0,0,0,259,257,1,0,0,0,260,270,5,30,0,0,261,
+		270,5,29,0,0,262,270,5,27,0,0,263,270,5,31,0,0,264,270,5,32,0,0,265,270,
+		5,1,0,0,266,270,5,2,0,0,267,270,5,3,0,0,268,270,3,40,20,0,269,260,1,0,
+		0,0,269,261,1,0,0,0,269,262,1,0,0,0,269,263,1,0,0,0,269,264,1,0,0,0,269,
+		265,1,0,0,0,269,266,1,0,0,0,269,267,1,0,0,0,269,268,1,0,0,0,270,272,1,
+		0,0,0,271,232,1,0,0,0,271,234,1,0,0,0,271,238,1,0,0,0,271,253,1,0,0,0,
+		272,275,1,0,0,0,273,271,1,0,0,0,273,274,1,0,0,0,274,39,1,0,0,0,275,273,
+		1,0,0,0,276,277,5,22,0,0,277,278,3,38,19,0,278,279,5,23,0,0,279,315,1,
+		0,0,0,280,292,5,24,0,0,281,286,3,38,19,0,282,283,5,26,0,0,283,285,3,38,
+		19,0,284,282,1,0,0,0,285,288,1,0,0,0,286,284,1,0,0,0,286,287,1,0,0,0,287,
+		290,1,0,0,0,288,286,1,0,0,0,289,291,5,26,0,0,290,289,1,0,0,0,290,291,1,
+		0,0,0,291,293,1,0,0,0,292,281,1,0,0,0,292,293,1,0,0,0,293,294,1,0,0,0,
+		294,315,5,25,0,0,295,311,5,20,0,0,296,297,7,5,0,0,297,298,5,12,0,0,298,
+		305,3,38,19,0,299,300,5,26,0,0,300,301,7,5,0,0,301,302,5,12,0,0,302,304,
+		3,38,19,0,303,299,1,0,0,0,304,307,1,0,0,0,305,303,1,0,0,0,305,306,1,0,
+		0,0,306,309,1,0,0,0,307,305,1,0,0,0,308,310,5,26,0,0,309,308,1,0,0,0,309,
+		310,1,0,0,0,310,312,1,0,0,0,311,296,1,0,0,0,311,312,1,0,0,0,312,313,1,
+		0,0,0,313,315,5,21,0,0,314,276,1,0,0,0,314,280,1,0,0,0,314,295,1,0,0,0,
+		315,41,1,0,0,0,44,47,52,56,60,71,75,82,88,91,102,108,115,126,129,139,144,
+		147,154,158,165,169,180,185,189,193,203,207,213,218,230,244,248,250,257,
+		269,271,273,286,290,292,305,309,311,314
 	};
 
 	public static readonly ATN _ATN =

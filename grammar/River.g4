@@ -121,7 +121,7 @@ field
 // names, raw-string block labels, a block after `=`, a newline where a list needs a comma): those make the fast pass
 // bail, and the input is parsed again with the rules above, whose builder reports them. Shaped for speed, because
 // the generated code allocates a context object per rule invocation and the garbage collector's work dominated the
-// parse: a statement is one rule, an expression's whole operator chain is one rule (prefixes, operands, postfixes
+// parse: a body with its statements is one rule, an expression's whole operator chain is one rule (prefixes, operands, postfixes
 // and binary operators; the builder reads the tokens back and applies the precedence table), and only a bracketed
 // operand costs one more. A literal operand takes no rule invocation of its own (four before). No labelled
 // alternatives (each made a second context object); the builder tells alternatives apart by their first token.
@@ -134,13 +134,11 @@ fastExpressionOnly
     : fastExpr TERMINATOR? EOF
     ;
 
+// Statements separated by terminators, each `name = expr` or `a.b.c "label" { body }`. The statement is written
+// out twice instead of being a rule of its own, so that it costs no rule invocation.
 fastBody
-    : fastStatement? (TERMINATOR fastStatement?)*
-    ;
-
-// `name = expr`, or `a.b.c "label" { body }`.
-fastStatement
-    : IDENT (ASSIGN fastExpr | (DOT IDENT)* STRING? LCURLY fastBody RCURLY)
+    : (IDENT (ASSIGN fastExpr | (DOT IDENT)* STRING? LCURLY fastBody RCURLY))?
+      (TERMINATOR (IDENT (ASSIGN fastExpr | (DOT IDENT)* STRING? LCURLY fastBody RCURLY))?)*
     ;
 
 // `operand (op operand)*` with `operand : (NOT | MINUS)* primary postfix*`, flattened into one loop: after a

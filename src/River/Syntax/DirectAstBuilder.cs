@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Antlr4.Runtime;
@@ -124,12 +125,14 @@ internal sealed class DirectAstBuilder
     private readonly ScannedToken[] _tokens;
     private readonly string _text;
     private readonly ImmutableArray<Comment> _comments;
-    private readonly HashSet<string> _strings = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _strings = new(256, StringComparer.Ordinal);
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _stringLookup;
     private readonly List<(Expr Expr, int Depth)> _operands = [];
     private readonly List<BinaryOperator> _operators = [];
-    private readonly List<Expr> _elements = [];
-    private Slot[] _slots = new Slot[64];
+    private readonly List<Statement> _statements = [];
+    // Rented: a file's top-level statements all sit on this stack until the file ends, so for a large file it is a
+    // large-object array (returned by Release).
+    private Slot[] _slots = ArrayPool<Slot>.Shared.Rent(64);
     private int _count;
     private int[] _marks = new int[64];
     private int[] _firsts = new int[64];
@@ -187,14 +190,11 @@ internal sealed class DirectAstBuilder
             case G.RiverParser.RULE_fastCompound:
                 ExitCompound(mark, first, last);
                 break;
-            case G.RiverParser.RULE_fastStatement:
-                ExitStatement(mark, first, last);
-                break;
             case G.RiverParser.RULE_fastBody:
-                ExitBody(mark);
+                ExitBody(mark, first, last);
                 break;
             case G.RiverParser.RULE_fastFile:
-                File = new ConfigFile(_file, Statements(mark), _comments, new TextSpan(0, _text.Length));
+                File = new ConfigFile(_file, Statements(_slots[mark]), _comments, new TextSpan(0, _text.Length));
                 break;
             case G.RiverParser.RULE_fastExpressionOnly:
                 Expression = (Expr)_slots[mark].Node!;
@@ -214,11 +214,21 @@ internal sealed class DirectAstBuilder
 
     private TextSpan SpanOf(in ScannedToken token) => new(token.StartIndex, token.End);
 
+    /// <summary>Gives the builder's stack back to the pool; the builder is not used after this.</summary>
+    public void Release()
+    {
+        ArrayPool<Slot>.Shared.Return(_slots, clearArray: true);
+        _slots = [];
+    }
+
     private void Push(object? node, int depth, int startToken, int stopToken)
     {
         if (_count == _slots.Length)
         {
-            Array.Resize(ref _slots, _slots.Length * 2);
+            var bigger = ArrayPool<Slot>.Shared.Rent(_slots.Length * 2);
+            _slots.AsSpan(0, _count).CopyTo(bigger);
+            ArrayPool<Slot>.Shared.Return(_slots, clearArray: true);
+            _slots = bigger;
         }
 
         _slots[_count++] = new Slot(node, depth, startToken, stopToken);
@@ -250,83 +260,105 @@ internal sealed class DirectAstBuilder
         return text;
     }
 
+    // Literal texts are shared only when short: those repeat (units, flags, small numbers), while long ones are
+    // mostly unique (addresses, paths) and would only grow the table.
+    private string Short(ReadOnlySpan<char> span) => span.Length <= 10 ? Intern(span) : span.ToString();
+
     private string Name(in ScannedToken token) => Intern(_text.AsSpan(token.StartIndex, token.End - token.StartIndex));
 
     // A body's slot holds its statements as an array (see ExitBody).
-    private ImmutableArray<Statement> Statements(int mark) => ImmutableCollectionsMarshal.AsImmutableArray((Statement[])_slots[mark].Node!);
+    private static ImmutableArray<Statement> Statements(in Slot body) => ImmutableCollectionsMarshal.AsImmutableArray((Statement[])body.Node!);
 
-    private void ExitBody(int mark)
+    // `(statement)? (TERMINATOR (statement)?)*`, read back from the tokens: each attribute's value and each block's
+    // body are the slots above the mark, in order.
+    private void ExitBody(int mark, int first, int last)
     {
-        var n = _count - mark;
-        var statements = n == 0 ? [] : new Statement[n];
-        for (var i = 0; i < n; i++)
+        var statements = _statements;
+        statements.Clear();
+        var next = mark;
+        var pos = first;
+        while (pos <= last)
         {
-            statements[i] = (Statement)_slots[mark + i].Node!;
+            if (_tokens[pos].Type == G.RiverParser.TERMINATOR)
+            {
+                pos++;
+                continue;
+            }
+
+            var statement = Statement(pos, ref next, out var statementLast);
+            if (statement is null)
+            {
+                return;
+            }
+
+            statements.Add(statement);
+            pos = statementLast + 1;
         }
 
+        var array = statements.Count == 0 ? [] : statements.ToArray();
         _count = mark;
-        Push(statements, 0, 0, 0);
+        Push(array, 0, first, last);
     }
 
-    // `IDENT (ASSIGN fastExpr | (DOT IDENT)* STRING? LCURLY fastBody RCURLY)`.
-    private void ExitStatement(int mark, int first, int last)
+    // `IDENT (ASSIGN fastExpr | (DOT IDENT)* STRING? LCURLY fastBody RCURLY)` starting at token first; null when the
+    // block label is not an identifier (reported by the parse-tree path).
+    private Statement? Statement(int first, ref int next, out int last)
     {
         var tokens = _tokens;
-        var span = SpanOf(first, last);
         var nameToken = tokens[first];
-        Statement statement;
         if (tokens[first + 1].Type == G.RiverParser.ASSIGN)
         {
+            ref var value = ref _slots[next++];
+            last = value.StopToken;
             var name = new Identifier(Name(nameToken), SpanOf(nameToken));
-            statement = new AttributeStatement(name, (Expr)_slots[mark].Node!, span);
+            return new AttributeStatement(name, (Expr)value.Node!, SpanOf(first, last));
         }
-        else
+
+        var stop = first;
+        while (tokens[stop + 1].Type == G.RiverParser.DOT)
         {
-            var stop = first;
-            while (tokens[stop + 1].Type == G.RiverParser.DOT)
-            {
-                stop += 2;
-            }
+            stop += 2;
+        }
 
-            var parts = new Identifier[((stop - first) / 2) + 1];
-            for (var i = 0; i < parts.Length; i++)
-            {
-                var token = tokens[first + (2 * i)];
-                parts[i] = new Identifier(Name(token), SpanOf(token));
-            }
+        var parts = new Identifier[((stop - first) / 2) + 1];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var token = tokens[first + (2 * i)];
+            parts[i] = new Identifier(Name(token), SpanOf(token));
+        }
 
-            string? label = null;
-            var labelSpan = default(TextSpan);
-            var open = stop + 1;
-            if (tokens[open].Type == G.RiverParser.STRING)
-            {
-                var labelToken = tokens[open];
-                labelSpan = SpanOf(labelToken);
+        string? label = null;
+        var labelSpan = default(TextSpan);
+        var open = stop + 1;
+        if (tokens[open].Type == G.RiverParser.STRING)
+        {
+            var labelToken = tokens[open];
+            labelSpan = SpanOf(labelToken);
 
-                // The label is the text between the quotes, unescaped (an escape makes it an invalid identifier).
-                var inner = _text.AsSpan(labelToken.StartIndex + 1, Math.Max(0, labelToken.End - labelToken.StartIndex - 2));
-                if (inner.Length > 0)
+            // The label is the text between the quotes, unescaped (an escape makes it an invalid identifier).
+            var inner = _text.AsSpan(labelToken.StartIndex + 1, Math.Max(0, labelToken.End - labelToken.StartIndex - 2));
+            if (inner.Length > 0)
+            {
+                if (!IsIdentifier(inner))
                 {
-                    if (!IsIdentifier(inner))
-                    {
-                        Failed = true;
-                        return;
-                    }
-
-                    label = Intern(inner);
+                    Failed = true;
+                    last = open;
+                    return null;
                 }
 
-                open++;
+                label = Intern(inner);
             }
 
-            var body = Statements(mark);
-            var bodyStart = tokens[open].StartIndex;
-            var bodySpan = new TextSpan(bodyStart, Math.Max(bodyStart, tokens[last].End));
-            statement = new BlockStatement(ImmutableCollectionsMarshal.AsImmutableArray(parts), label, labelSpan, body, bodySpan, span);
+            open++;
         }
 
-        _count = mark;
-        Push(statement, 0, first, last);
+        // The body's slot spans the tokens between the braces (none for `{}`), so the closing brace follows it.
+        ref var body = ref _slots[next++];
+        last = body.StopToken + 1;
+        var bodyStart = tokens[open].StartIndex;
+        var bodySpan = new TextSpan(bodyStart, Math.Max(bodyStart, tokens[last].End));
+        return new BlockStatement(
+            ImmutableCollectionsMarshal.AsImmutableArray(parts), label, labelSpan, Statements(body), bodySpan, SpanOf(first, last));
     }
 
     // Identifiers.IsValid without making a string first: ASCII letters, digits and `_` decided inline, anything else
@@ -439,6 +471,22 @@ internal sealed class DirectAstBuilder
     private void ExitExpr(int mark, int first, int last)
     {
         var tokens = _tokens;
+
+        // Most expressions in a configuration are one leaf or one bracketed value: no operator chain to read back.
+        if (first == last)
+        {
+            var token = tokens[first];
+            Expr leaf = token.Type == G.RiverParser.IDENT ? new IdentifierExpr(Name(token), SpanOf(token)) : Literal(token);
+            _count = mark;
+            Push(leaf, 1, first, last);
+            return;
+        }
+
+        if (_count == mark + 1 && _slots[mark].StartToken == first && _slots[mark].StopToken == last)
+        {
+            return;
+        }
+
         var next = mark;
         var operands = _operands;
         var operators = _operators;
@@ -602,9 +650,9 @@ internal sealed class DirectAstBuilder
         {
             case G.RiverParser.STRING when raw.Length >= 2 && raw[^1] == '"' && raw[1..^1].IndexOf('\\') < 0:
                 // No escape: the value is the text between the quotes.
-                return new LiteralExpr(LiteralKind.String, Intern(raw), Intern(raw[1..^1]), span);
+                return new LiteralExpr(LiteralKind.String, Short(raw), Short(raw[1..^1]), span);
             case G.RiverParser.NUMBER:
-                return new LiteralExpr(LiteralKind.Number, Intern(raw), null, span);
+                return new LiteralExpr(LiteralKind.Number, Short(raw), null, span);
             case G.RiverParser.TRUE or G.RiverParser.FALSE:
                 return new LiteralExpr(LiteralKind.Bool, token.Type == G.RiverParser.TRUE ? "true" : "false", null, span);
             case G.RiverParser.NULL:
@@ -615,7 +663,7 @@ internal sealed class DirectAstBuilder
     }
 
     /// <summary>One result on the stack: a node (or a body's statement array), its expression depth and token extent.</summary>
-    private struct Slot(object? node, int depth, int startToken, int stopToken)
+    internal struct Slot(object? node, int depth, int startToken, int stopToken)
     {
         public object? Node = node;
         public int Depth = depth;

@@ -122,7 +122,7 @@ public static class RiverParser
             }
 
             var tree = RunRecoveringParser(source, scanner, errors, p => p.file());
-            return new AstBuilder(source, errors).BuildFile(tree, ImmutableArray.CreateRange(scanner.Comments));
+            return new AstBuilder(source, errors).BuildFile(tree, scanner.Comments);
         });
         return new ParseResult(errors.HasErrors ? null : file, errors.ToList());
     }
@@ -137,7 +137,7 @@ public static class RiverParser
         var scanner = new RiverScanner(source.Text, errors);
         scanner.Run();
         return OnLargeStackIfDeep(scanner.MaxDepth, () =>
-            errors.Full || scanner.Aborted ? null : TryFastPass(source, scanner, ImmutableArray.CreateRange(scanner.Comments), p => p.fastFile())?.File);
+            errors.Full || scanner.Aborted ? null : TryFastPass(source, scanner, scanner.Comments, p => p.fastFile())?.File);
     }
 
     private static ConfigFile? ParseFile(SourceFile source, RiverScanner scanner, SyntaxErrorCollector errors)
@@ -147,7 +147,7 @@ public static class RiverParser
             return null;
         }
 
-        var comments = ImmutableArray.CreateRange(scanner.Comments);
+        var comments = scanner.Comments;
         var fast = TryFastPass(source, scanner, comments, p => p.fastFile());
         if (fast is not null)
         {
@@ -191,6 +191,10 @@ public static class RiverParser
         catch (ParseCanceledException)
         {
             return null;
+        }
+        finally
+        {
+            builder.Release();
         }
 
         return builder.Failed ? null : builder;

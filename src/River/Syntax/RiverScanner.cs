@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Immutable;
 using System.Globalization;
 using River.Diagnostics;
 using System.Text;
@@ -21,7 +22,8 @@ internal sealed class RiverScanner
 {
     private readonly string _text;
     private readonly SyntaxErrorCollector _errors;
-    private readonly List<Comment> _comments = [];
+    private Comment[] _comments = [];
+    private int _commentCount;
     private ScannedToken[] _tokens;
     private int _count;
     private int _pos;
@@ -62,8 +64,8 @@ internal sealed class RiverScanner
     /// <summary>The number of tokens in <see cref="Tokens"/>.</summary>
     public int Count => _count;
 
-    /// <summary>Every comment, in order.</summary>
-    public List<Comment> Comments => _comments;
+    /// <summary>Every comment, in order, after <see cref="Run"/>.</summary>
+    public ImmutableArray<Comment> Comments { get; private set; } = [];
 
     /// <summary>True when scanning stopped at the nesting limit; the tokens are then incomplete and not parsed.</summary>
     public bool Aborted { get; private set; }
@@ -122,6 +124,31 @@ internal sealed class RiverScanner
         }
 
         Add(RiverTokens.Eof, text.Length, text.Length);
+
+        // Collected in a rented buffer: a list doubling up to thousands of comments makes large-object garbage.
+        Comments = _commentCount == 0 ? [] : ImmutableArray.Create(_comments, 0, _commentCount);
+        if (_comments.Length > 0)
+        {
+            ArrayPool<Comment>.Shared.Return(_comments, clearArray: true);
+            _comments = [];
+        }
+    }
+
+    private void AddComment(Comment comment)
+    {
+        if (_commentCount == _comments.Length)
+        {
+            var bigger = ArrayPool<Comment>.Shared.Rent(Math.Max(64, _comments.Length * 2));
+            _comments.AsSpan(0, _commentCount).CopyTo(bigger);
+            if (_comments.Length > 0)
+            {
+                ArrayPool<Comment>.Shared.Return(_comments, clearArray: true);
+            }
+
+            _comments = bigger;
+        }
+
+        _comments[_commentCount++] = comment;
     }
 
     private void Add(int type, int start, int end)
@@ -620,7 +647,7 @@ internal sealed class RiverScanner
         var end = _text.IndexOf('\n', _pos);
         _pos = end < 0 ? _text.Length : end;
         var textEnd = _pos > start && _text[_pos - 1] == '\r' ? _pos - 1 : _pos;
-        _comments.Add(new Comment(_text[start..textEnd], new TextSpan(start, textEnd)));
+        AddComment(new Comment(_text[start..textEnd], new TextSpan(start, textEnd)));
     }
 
     private void ScanBlockComment(int start)
@@ -649,7 +676,7 @@ internal sealed class RiverScanner
             }
         }
 
-        _comments.Add(new Comment(_text[start.._pos], new TextSpan(start, _pos)));
+        AddComment(new Comment(_text[start.._pos], new TextSpan(start, _pos)));
     }
 
     private bool RestOfLineIsBlank(int pos)

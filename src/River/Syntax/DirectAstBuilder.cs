@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Antlr4.Runtime;
@@ -8,9 +9,8 @@ namespace River.Syntax;
 
 /// <summary>
 /// The generated parser, run without a parse tree: every rule entry and exit is reported to a
-/// <see cref="DirectAstBuilder"/> with the token index where the rule starts or ends (and, at the exit, the rule's
-/// context, whose type names the labelled alternative taken), and the builder makes the AST bottom-up on an explicit
-/// stack. No token object is made on this path.
+/// <see cref="DirectAstBuilder"/> with the token index where the rule starts or ends (and, at the exit, the rule),
+/// and the builder makes the AST bottom-up on an explicit stack. No token object is made on this path.
 /// Used for the fast first pass (SLL prediction, bail at the first syntax error); the recovering second pass still
 /// builds a parse tree for <see cref="AstBuilder"/>.
 /// </summary>
@@ -51,7 +51,7 @@ internal sealed class AstBuildingParser : G.RiverParser
         var ctx = Context;
         if (!Abandoned)
         {
-            _builder.Exit(ctx, TokenStream.Index - 1);
+            _builder.Exit(ctx.RuleIndex, TokenStream.Index - 1);
         }
 
         State = ctx.invokingState;
@@ -105,15 +105,19 @@ internal sealed class AstBuildingParser : G.RiverParser
 }
 
 /// <summary>
-/// Builds the immutable AST from rule-exit events of a successful parse (see <see cref="AstBuildingParser"/>). It
-/// reports exactly what <see cref="AstBuilder"/> reports for the same (error-free) parse tree — dotted or labelled
-/// attribute names, bad labels, a block used as a value, missing commas, excessive nesting — but keeps the reports
-/// pending until <see cref="Flush"/>, because a bailed first pass is thrown away and re-parsed.
+/// Builds the immutable AST from the rule-exit events of the fast rules of grammar/River.g4 (<c>fastFile</c>,
+/// <c>fastExpr</c>, ...; see <see cref="AstBuildingParser"/>). Those rules accept only constructs that can be valid,
+/// and everything the parse-tree path would report beyond a syntax error (an invalid block label, nesting beyond
+/// <see cref="SyntaxLimits.MaxExpressionDepth"/>) makes this builder give up (<see cref="Failed"/>): the input is then
+/// parsed again by the recovering parser, whose <see cref="AstBuilder"/> reports it. So on success the AST is exactly
+/// the parse-tree path's, and there is nothing to report.
 /// </summary>
 /// <remarks>
 /// Each rule's results are slots on one stack; <see cref="Enter"/> remembers the stack height, so at a rule's exit the
-/// slots above that mark are its children's results. Tokens are read straight from the scanner's array by index
-/// (operators, names, separators), so no token needs a tree node.
+/// slots above that mark are the results of its nested rules, in order. A <c>fastExpr</c> is one rule for a whole
+/// operator chain, so its exit reads the chain back from the scanner's token array (prefix operators, leaf
+/// operands, postfixes, binary operators), taking a slot for each bracketed part, and applies Alloy's precedence
+/// table without recursion.
 /// </remarks>
 internal sealed class DirectAstBuilder
 {
@@ -121,12 +125,14 @@ internal sealed class DirectAstBuilder
     private readonly ScannedToken[] _tokens;
     private readonly string _text;
     private readonly ImmutableArray<Comment> _comments;
-    private readonly List<(int Start, int End, string Message)> _pending = [];
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
+    private readonly HashSet<string> _strings = new(256, StringComparer.Ordinal);
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _stringLookup;
     private readonly List<(Expr Expr, int Depth)> _operands = [];
     private readonly List<BinaryOperator> _operators = [];
-    private Slot[] _slots = new Slot[64];
+    private readonly List<Statement> _statements = [];
+    // Rented: a file's top-level statements all sit on this stack until the file ends, so for a large file it is a
+    // large-object array (returned by Release).
+    private Slot[] _slots = ArrayPool<Slot>.Shared.Rent(64);
     private int _count;
     private int[] _marks = new int[64];
     private int[] _firsts = new int[64];
@@ -138,25 +144,20 @@ internal sealed class DirectAstBuilder
         _text = file.Text;
         _tokens = tokens;
         _comments = comments;
-        _nameLookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+        _stringLookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    /// <summary>The file after a successful <c>file</c> rule.</summary>
+    /// <summary>The file after a successful <c>fastFile</c> rule.</summary>
     public ConfigFile? File { get; private set; }
 
-    /// <summary>The expression after a successful <c>expressionOnly</c> rule.</summary>
+    /// <summary>The expression after a successful <c>fastExpressionOnly</c> rule.</summary>
     public Expr? Expression { get; private set; }
 
-    /// <summary>Hands the pending reports to <paramref name="errors"/>, in the order they were found.</summary>
-    public void Flush(SyntaxErrorCollector errors)
-    {
-        foreach (var (start, end, message) in _pending)
-        {
-            errors.Parser(start, end, message);
-        }
-
-        _pending.Clear();
-    }
+    /// <summary>
+    /// True when the input needs a diagnostic the fast path does not make; the events that follow are ignored and
+    /// the caller parses again with the recovering parser.
+    /// </summary>
+    public bool Failed { get; private set; }
 
     /// <summary>Called when any rule is entered, with the index of its first token.</summary>
     public void Enter(int firstToken)
@@ -171,62 +172,39 @@ internal sealed class DirectAstBuilder
         _marks[_markCount++] = _count;
     }
 
-    /// <summary>Called when a rule is left, with the index of its last token; the context gives the labelled alternative.</summary>
-    public void Exit(ParserRuleContext ctx, int last)
+    /// <summary>Called when a rule is left, with the index of its last token.</summary>
+    public void Exit(int ruleIndex, int last)
     {
         var mark = _marks[--_markCount];
         var first = _firsts[_markCount];
-        switch (ctx.RuleIndex)
+        if (Failed)
         {
-            case G.RiverParser.RULE_file:
-                File = new ConfigFile(_file, Statements(mark), _comments, new TextSpan(0, _file.Text.Length));
-                break;
-            case G.RiverParser.RULE_expressionOnly:
-                Expression = (Expr)_slots[mark].Node!;
-                break;
-            case G.RiverParser.RULE_body:
-                ExitBody(mark);
-                break;
-            case G.RiverParser.RULE_statement:
-                ExitStatement(mark, first, last);
-                break;
-            case G.RiverParser.RULE_blockName:
-                ExitBlockName(mark, first, last);
-                break;
-            case G.RiverParser.RULE_blockValue:
-                // The body's slot becomes the block value's: only its extent is needed.
-                _slots[mark] = new Slot(BlockValueMarker, 0, first, last);
-                _count = mark + 1;
-                break;
-            case G.RiverParser.RULE_expr:
+            return;
+        }
+
+        switch (ruleIndex)
+        {
+            case G.RiverParser.RULE_fastExpr:
                 ExitExpr(mark, first, last);
                 break;
-            case G.RiverParser.RULE_unaryExpr:
-                ExitUnary(mark, first, last);
+            case G.RiverParser.RULE_fastCompound:
+                ExitCompound(mark, first, last);
                 break;
-            case G.RiverParser.RULE_postfix:
-                ExitPostfix(ctx, mark, first, last);
+            case G.RiverParser.RULE_fastBody:
+                ExitBody(mark, first, last);
                 break;
-            case G.RiverParser.RULE_primary:
-                ExitPrimary(ctx, mark, first, last);
+            case G.RiverParser.RULE_fastFile:
+                File = new ConfigFile(_file, Statements(_slots[mark]), _comments, new TextSpan(0, _text.Length));
                 break;
-            case G.RiverParser.RULE_exprList:
-                ReportNewlineSeparators(mark, last, "missing ',' in expression list");
+            case G.RiverParser.RULE_fastExpressionOnly:
+                Expression = (Expr)_slots[mark].Node!;
                 break;
-            case G.RiverParser.RULE_fieldList:
-                ReportNewlineSeparators(mark, last, "missing ',' in field list");
-                break;
-            case G.RiverParser.RULE_field:
-                ExitField(mark, first, last);
-                break;
-
-            // blockLabel and statementRest leave their children's slots for the statement to read.
             default:
+                // Only the fast rules run on this path.
+                Failed = true;
                 break;
         }
     }
-
-    private static readonly object BlockValueMarker = new();
 
     private TextSpan SpanOf(int first, int last)
     {
@@ -234,205 +212,395 @@ internal sealed class DirectAstBuilder
         return new TextSpan(start, Math.Max(start, _tokens[last].End));
     }
 
-    private void Push(in Slot slot)
+    private TextSpan SpanOf(in ScannedToken token) => new(token.StartIndex, token.End);
+
+    /// <summary>Gives the builder's stack back to the pool; the builder is not used after this.</summary>
+    public void Release()
+    {
+        ArrayPool<Slot>.Shared.Return(_slots, clearArray: true);
+        _slots = [];
+    }
+
+    private void Push(object? node, int depth, int startToken, int stopToken)
     {
         if (_count == _slots.Length)
         {
-            Array.Resize(ref _slots, _slots.Length * 2);
+            var bigger = ArrayPool<Slot>.Shared.Rent(_slots.Length * 2);
+            _slots.AsSpan(0, _count).CopyTo(bigger);
+            ArrayPool<Slot>.Shared.Return(_slots, clearArray: true);
+            _slots = bigger;
         }
 
-        _slots[_count++] = slot;
+        _slots[_count++] = new Slot(node, depth, startToken, stopToken);
     }
 
-    private void Report(int start, int end, string message) => _pending.Add((start, end, message));
-
-    private void CheckDepth(Expr expr, int depth, int deepestChild)
+    // The parse-tree path reports an expression nested deeper than the limit; here that means giving way to it.
+    private bool TooDeep(int depth)
     {
-        if (depth > SyntaxLimits.MaxExpressionDepth && deepestChild <= SyntaxLimits.MaxExpressionDepth)
+        if (depth > SyntaxLimits.MaxExpressionDepth)
         {
-            Report(expr.Span.Start, expr.Span.End, $"expression nesting exceeds the limit of {SyntaxLimits.MaxExpressionDepth}");
+            Failed = true;
+            return true;
         }
+
+        return false;
     }
 
-    // Identifiers repeat a lot in configurations (attribute names, component names): one string per distinct name.
-    private string Name(in ScannedToken token)
+    // Names and short literals repeat a lot in configurations (attribute names, component names, label values): one
+    // string per distinct text, which also means fewer objects for the garbage collector to copy.
+    private string Intern(ReadOnlySpan<char> span)
     {
-        var span = _text.AsSpan(token.StartIndex, token.End - token.StartIndex);
-        if (_nameLookup.TryGetValue(span, out var name))
+        if (_stringLookup.TryGetValue(span, out var text))
         {
-            return name;
+            return text;
         }
 
-        name = span.ToString();
-        _names.Add(name);
-        return name;
+        text = span.ToString();
+        _strings.Add(text);
+        return text;
     }
 
-    private ImmutableArray<Statement> Statements(int mark)
-    {
-        // The body's slot holds its statements as an array (see ExitBody).
-        return mark < _count && _slots[mark].Node is Statement[] statements
-            ? ImmutableCollectionsMarshal.AsImmutableArray(statements)
-            : [];
-    }
+    // Literal texts are shared only when short: those repeat (units, flags, small numbers), while long ones are
+    // mostly unique (addresses, paths) and would only grow the table.
+    private string Short(ReadOnlySpan<char> span) => span.Length <= 10 ? Intern(span) : span.ToString();
 
-    private void ExitBody(int mark)
+    private string Name(in ScannedToken token) => Intern(_text.AsSpan(token.StartIndex, token.End - token.StartIndex));
+
+    // A body's slot holds its statements as an array (see ExitBody).
+    private static ImmutableArray<Statement> Statements(in Slot body) => ImmutableCollectionsMarshal.AsImmutableArray((Statement[])body.Node!);
+
+    // `(statement)? (TERMINATOR (statement)?)*`, read back from the tokens: each attribute's value and each block's
+    // body are the slots above the mark, in order.
+    private void ExitBody(int mark, int first, int last)
     {
-        var n = _count - mark;
-        var statements = n == 0 ? [] : new Statement[n];
-        for (var i = 0; i < n; i++)
+        var statements = _statements;
+        statements.Clear();
+        var next = mark;
+        var pos = first;
+        while (pos <= last)
         {
-            statements[i] = (Statement)_slots[mark + i].Node!;
+            if (_tokens[pos].Type == G.RiverParser.TERMINATOR)
+            {
+                pos++;
+                continue;
+            }
+
+            var statement = Statement(pos, ref next, out var statementLast);
+            if (statement is null)
+            {
+                return;
+            }
+
+            statements.Add(statement);
+            pos = statementLast + 1;
         }
 
+        var array = statements.Count == 0 ? [] : statements.ToArray();
         _count = mark;
-        Push(new Slot(statements, 0, 0, 0));
+        Push(array, 0, first, last);
     }
 
-    private void ExitBlockName(int mark, int first, int stop)
+    // `IDENT (ASSIGN fastExpr | (DOT IDENT)* STRING? LCURLY fastBody RCURLY)` starting at token first; null when the
+    // block label is not an identifier (reported by the parse-tree path).
+    private Statement? Statement(int first, ref int next, out int last)
     {
-        var last = stop;
-        ScannedToken? label = null;
-        if (_tokens[last].Type is G.RiverParser.STRING or G.RiverParser.RAW_STRING)
+        var tokens = _tokens;
+        var nameToken = tokens[first];
+        if (tokens[first + 1].Type == G.RiverParser.ASSIGN)
         {
-            label = _tokens[last];
-            last--;
+            ref var value = ref _slots[next++];
+            last = value.StopToken;
+            var name = new Identifier(Name(nameToken), SpanOf(nameToken));
+            return new AttributeStatement(name, (Expr)value.Node!, SpanOf(first, last));
         }
 
-        var parts = new Identifier[(last - first) / 2 + 1];
+        var stop = first;
+        while (tokens[stop + 1].Type == G.RiverParser.DOT)
+        {
+            stop += 2;
+        }
+
+        var parts = new Identifier[((stop - first) / 2) + 1];
         for (var i = 0; i < parts.Length; i++)
         {
-            var token = _tokens[first + (2 * i)];
-            parts[i] = new Identifier(Name(token), new TextSpan(token.StartIndex, token.End));
+            var token = tokens[first + (2 * i)];
+            parts[i] = new Identifier(Name(token), SpanOf(token));
         }
 
-        var info = new NameInfo(ImmutableCollectionsMarshal.AsImmutableArray(parts));
-
-        // The token after the name says what the statement is (the same checks, in the same order, as AstBuilder).
-        if (_tokens[stop + 1].Type == G.RiverParser.ASSIGN)
+        string? label = null;
+        var labelSpan = default(TextSpan);
+        var open = stop + 1;
+        if (tokens[open].Type == G.RiverParser.STRING)
         {
-            var nameSpan = parts[0].Span.Union(parts[^1].Span);
-            if (parts.Length > 1)
+            var labelToken = tokens[open];
+            labelSpan = SpanOf(labelToken);
+
+            // The label is the text between the quotes, unescaped (an escape makes it an invalid identifier).
+            var inner = _text.AsSpan(labelToken.StartIndex + 1, Math.Max(0, labelToken.End - labelToken.StartIndex - 2));
+            if (inner.Length > 0)
             {
-                Report(nameSpan.Start, nameSpan.End, "attribute names may only consist of a single identifier with no \".\"");
-            }
-            else if (label is { } l)
-            {
-                Report(l.StartIndex, l.End, "attribute names may not have labels");
-            }
-        }
-        else if (label is { } l)
-        {
-            BuildLabel(l, info);
-        }
+                if (!IsIdentifier(inner))
+                {
+                    Failed = true;
+                    last = open;
+                    return null;
+                }
 
-        _count = mark;
-        Push(new Slot(info, 0, first, stop));
-    }
-
-    private void BuildLabel(in ScannedToken token, NameInfo info)
-    {
-        var span = new TextSpan(token.StartIndex, token.End);
-        info.LabelSpan = span;
-        var raw = _text[token.StartIndex..token.End];
-        if (token.Type == G.RiverParser.RAW_STRING)
-        {
-            Report(span.Start, span.End, $"expected block label to be a double quoted string, but got {StringLiterals.GoQuote(raw)}");
-            return;
-        }
-
-        var label = raw.Length >= 2 ? raw[1..^1] : string.Empty;
-        if (label.Length == 0)
-        {
-            return;
-        }
-
-        if (!Identifiers.IsValid(label))
-        {
-            Report(span.Start, span.End, $"expected block label to be a valid identifier, but got {StringLiterals.GoQuote(label)}");
-        }
-
-        info.Label = label;
-    }
-
-    private void ExitStatement(int mark, int first, int last)
-    {
-        var name = (NameInfo)_slots[mark].Node!;
-        var nameStop = _slots[mark].StopToken;
-        var span = SpanOf(first, last);
-        Statement statement;
-        if (_tokens[nameStop + 1].Type == G.RiverParser.ASSIGN)
-        {
-            var value = (Expr)_slots[mark + 1].Node!;
-            if (_count - mark > 2 && _slots[mark + 2].Node == BlockValueMarker)
-            {
-                ReportBlockValue(value, _slots[mark + 2]);
+                label = Intern(inner);
             }
 
-            statement = new AttributeStatement(name.Parts[0], value, span);
-        }
-        else
-        {
-            var body = Statements(mark + 1);
-            var bodyStart = _tokens[nameStop + 1].StartIndex;
-            var bodyEnd = _tokens[last].End;
-            statement = new BlockStatement(name.Parts, name.Label, name.LabelSpan, body, new TextSpan(bodyStart, Math.Max(bodyStart, bodyEnd)), span);
+            open++;
         }
 
-        _count = mark;
-        Push(new Slot(statement, 0, first, last));
+        // The body's slot spans the tokens between the braces (none for `{}`), so the closing brace follows it.
+        ref var body = ref _slots[next++];
+        last = body.StopToken + 1;
+        var bodyStart = tokens[open].StartIndex;
+        var bodySpan = new TextSpan(bodyStart, Math.Max(bodyStart, tokens[last].End));
+        return new BlockStatement(
+            ImmutableCollectionsMarshal.AsImmutableArray(parts), label, labelSpan, Statements(body), bodySpan, SpanOf(first, last));
     }
 
-    private void ReportBlockValue(Expr value, in Slot blockValue)
+    // Identifiers.IsValid without making a string first: ASCII letters, digits and `_` decided inline, anything else
+    // (and the keywords) by the general check.
+    private static bool IsIdentifier(ReadOnlySpan<char> text)
     {
-        if (IsName(value))
+        foreach (var c in text)
         {
-            var span = value.Span.Union(new TextSpan(_tokens[blockValue.StartToken].StartIndex, _tokens[blockValue.StopToken].End));
-            Report(span.Start, span.End, "cannot use a block as an expression");
+            if (c >= 128)
+            {
+                return Identifiers.IsValid(text.ToString());
+            }
         }
-        else
+
+        if (text[0] is >= '0' and <= '9' || text is "true" or "false" or "null")
         {
-            var token = _tokens[blockValue.StartToken];
-            Report(token.StartIndex, token.End, $"expected TERMINATOR, got {RiverTokens.DisplayName(token.Type)}");
+            return false;
         }
+
+        foreach (var c in text)
+        {
+            if (!(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
-    private static bool IsName(Expr expr)
-    {
-        while (expr is AccessExpr access)
-        {
-            expr = access.Value;
-        }
-
-        return expr is IdentifierExpr;
-    }
-
-    // `expr : unaryExpr (op unaryExpr)*`: the operands are the slots above the mark; the operator before operand i is
-    // the token just before its first token. Precedence climbing with reused explicit stacks, as in AstBuilder.
-    private void ExitExpr(int mark, int first, int last)
+    // `LPAREN fastExpr RPAREN | LBRACK elements RBRACK | LCURLY fields RCURLY`; the nested expressions are the slots
+    // above the mark.
+    private void ExitCompound(int mark, int first, int last)
     {
         var n = _count - mark;
-        if (n == 1)
+        Expr result;
+        int depth;
+        switch (_tokens[first].Type)
         {
-            _slots[mark].StartToken = first;
-            _slots[mark].StopToken = last;
+            case G.RiverParser.LPAREN:
+                depth = _slots[mark].Depth + 1;
+                result = new ParenExpr((Expr)_slots[mark].Node!, SpanOf(first, last));
+                break;
+
+            case G.RiverParser.LBRACK:
+            {
+                var elements = Elements(mark, n, out var elementDepth);
+                depth = elementDepth + 1;
+                result = new ArrayExpr(elements, SpanOf(first, last));
+                break;
+            }
+
+            default:
+            {
+                var fields = n == 0 ? [] : new ObjectField[n];
+                var fieldDepth = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    ref var value = ref _slots[mark + i];
+
+                    // A field is `key = value`: the key is two tokens before the value's first token.
+                    var keyToken = _tokens[value.StartToken - 2];
+                    var quoted = keyToken.Type != G.RiverParser.IDENT;
+
+                    // Alloy's rule: quotes stripped, escapes kept ("a\"b" is the key a\"b); `""` is the empty key.
+                    var key = quoted
+                        ? Intern(_text.AsSpan(keyToken.StartIndex + 1, Math.Max(0, keyToken.End - keyToken.StartIndex - 2)))
+                        : Name(keyToken);
+                    var keySpan = SpanOf(keyToken);
+                    fields[i] = new ObjectField(key, quoted, keySpan, (Expr)value.Node!, SpanOf(value.StartToken - 2, value.StopToken));
+                    fieldDepth = Math.Max(fieldDepth, value.Depth);
+                }
+
+                depth = fieldDepth + 1;
+                result = new ObjectExpr(ImmutableCollectionsMarshal.AsImmutableArray(fields), SpanOf(first, last));
+                break;
+            }
+        }
+
+        if (TooDeep(depth))
+        {
             return;
         }
 
+        _count = mark;
+        Push(result, depth, first, last);
+    }
+
+    private ImmutableArray<Expr> Elements(int from, int n, out int depth)
+    {
+        depth = 0;
+        if (n == 0)
+        {
+            return [];
+        }
+
+        var elements = new Expr[n];
+        for (var i = 0; i < n; i++)
+        {
+            elements[i] = (Expr)_slots[from + i].Node!;
+            depth = Math.Max(depth, _slots[from + i].Depth);
+        }
+
+        return ImmutableCollectionsMarshal.AsImmutableArray(elements);
+    }
+
+    // `(NOT|MINUS)* primary (postfix | op (NOT|MINUS)* primary)*`, read back from the tokens. Operands go on an
+    // explicit stack and are reduced by precedence climbing, as in AstBuilder; the bracketed parts (compound
+    // primaries, index expressions, call arguments) are the slots above the mark, in token order.
+    private void ExitExpr(int mark, int first, int last)
+    {
+        var tokens = _tokens;
+
+        // Most expressions in a configuration are one leaf or one bracketed value: no operator chain to read back.
+        if (first == last)
+        {
+            var token = tokens[first];
+            Expr leaf = token.Type == G.RiverParser.IDENT ? new IdentifierExpr(Name(token), SpanOf(token)) : Literal(token);
+            _count = mark;
+            Push(leaf, 1, first, last);
+            return;
+        }
+
+        if (_count == mark + 1 && _slots[mark].StartToken == first && _slots[mark].StopToken == last)
+        {
+            return;
+        }
+
+        var next = mark;
         var operands = _operands;
         var operators = _operators;
         operands.Clear();
         operators.Clear();
-        operands.Add(((Expr)_slots[mark].Node!, _slots[mark].Depth));
-        for (var i = 1; i < n; i++)
+        var pos = first;
+        while (true)
         {
-            ref var slot = ref _slots[mark + i];
-            var op = AstBuilder.OperatorOf(_tokens[slot.StartToken - 1].Type);
-            var precedence = AstBuilder.Precedence(op);
+            var prefixStart = pos;
+            while (tokens[pos].Type is G.RiverParser.NOT or G.RiverParser.MINUS)
+            {
+                pos++;
+            }
+
+            var primaryAt = pos;
+            var token = tokens[pos];
+            Expr value;
+            var depth = 1;
+            switch (token.Type)
+            {
+                case G.RiverParser.IDENT:
+                    value = new IdentifierExpr(Name(token), SpanOf(token));
+                    pos++;
+                    break;
+                case G.RiverParser.LPAREN or G.RiverParser.LBRACK or G.RiverParser.LCURLY:
+                {
+                    ref var compound = ref _slots[next++];
+                    value = (Expr)compound.Node!;
+                    depth = compound.Depth;
+                    pos = compound.StopToken + 1;
+                    break;
+                }
+
+                default:
+                    value = Literal(token);
+                    pos++;
+                    break;
+            }
+
+            // Postfixes, left to right.
+            while (pos <= last)
+            {
+                var type = tokens[pos].Type;
+                if (type == G.RiverParser.DOT)
+                {
+                    var nameToken = tokens[pos + 1];
+                    var name = new Identifier(Name(nameToken), SpanOf(nameToken));
+                    value = new AccessExpr(value, name, value.Span.Union(name.Span));
+                    pos += 2;
+                }
+                else if (type == G.RiverParser.LBRACK)
+                {
+                    ref var index = ref _slots[next++];
+                    depth = Math.Max(depth, index.Depth);
+                    value = new IndexExpr(value, (Expr)index.Node!, value.Span.Union(SpanOf(pos, index.StopToken + 1)));
+                    pos = index.StopToken + 2;
+                }
+                else if (type == G.RiverParser.LPAREN)
+                {
+                    var open = pos;
+                    var from = next;
+                    pos++;
+                    while (tokens[pos].Type != G.RiverParser.RPAREN)
+                    {
+                        pos = _slots[next++].StopToken + 1;
+                        if (tokens[pos].Type == G.RiverParser.COMMA)
+                        {
+                            pos++;
+                        }
+                    }
+
+                    var args = Elements(from, next - from, out var argDepth);
+                    depth = Math.Max(depth, argDepth);
+                    value = new CallExpr(value, args, value.Span.Union(SpanOf(open, pos)));
+                    pos++;
+                }
+                else
+                {
+                    break;
+                }
+
+                depth++;
+                if (TooDeep(depth))
+                {
+                    return;
+                }
+            }
+
+            // Prefix operators, innermost (rightmost) first.
+            for (var i = primaryAt - 1; i >= prefixStart; i--)
+            {
+                var op = tokens[i];
+                value = new UnaryExpr(op.Type == G.RiverParser.NOT ? UnaryOperator.Not : UnaryOperator.Negate, value, new TextSpan(op.StartIndex, value.Span.End));
+                depth++;
+            }
+
+            if (TooDeep(depth))
+            {
+                return;
+            }
+
+            if (pos > last)
+            {
+                operands.Add((value, depth));
+                break;
+            }
+
+            var binary = AstBuilder.OperatorOf(tokens[pos].Type);
+            var precedence = AstBuilder.Precedence(binary);
+            operands.Add((value, depth));
             while (operators.Count > 0)
             {
                 var top = AstBuilder.Precedence(operators[^1]);
-                if (top > precedence || (top == precedence && op != BinaryOperator.Power))
+                if (top > precedence || (top == precedence && binary != BinaryOperator.Power))
                 {
                     Reduce();
                 }
@@ -442,8 +610,8 @@ internal sealed class DirectAstBuilder
                 }
             }
 
-            operators.Add(op);
-            operands.Add(((Expr)slot.Node!, slot.Depth));
+            operators.Add(binary);
+            pos++;
         }
 
         while (operators.Count > 0)
@@ -451,9 +619,14 @@ internal sealed class DirectAstBuilder
             Reduce();
         }
 
-        var (result, depth) = operands[0];
+        var (result, resultDepth) = operands[0];
+        if (TooDeep(resultDepth))
+        {
+            return;
+        }
+
         _count = mark;
-        Push(new Slot(result, depth, first, last));
+        Push(result, resultDepth, first, last);
     }
 
     private void Reduce()
@@ -464,196 +637,37 @@ internal sealed class DirectAstBuilder
         operands.RemoveAt(operands.Count - 1);
         var op = _operators[^1];
         _operators.RemoveAt(_operators.Count - 1);
-        var deepest = Math.Max(leftDepth, rightDepth);
-        var node = new BinaryExpr(op, left, right, left.Span.Union(right.Span));
-        CheckDepth(node, deepest + 1, deepest);
-        operands[^1] = (node, deepest + 1);
+        var depth = Math.Max(leftDepth, rightDepth) + 1;
+        operands[^1] = (new BinaryExpr(op, left, right, left.Span.Union(right.Span)), depth);
     }
 
-    // `unaryExpr : (NOT | MINUS)* primary postfix*`: the postfixes are already applied (ExitPostfix); the prefix
-    // operators are the tokens before the primary's first token, applied innermost first.
-    private void ExitUnary(int mark, int first, int last)
+    // A leaf literal. The raw text is kept for the formatter; short texts are shared.
+    private LiteralExpr Literal(in ScannedToken token)
     {
-        ref var slot = ref _slots[mark];
-        var value = (Expr)slot.Node!;
-        var depth = slot.Depth;
-        for (var i = slot.StartToken - 1; i >= first; i--)
+        var span = SpanOf(token);
+        var raw = _text.AsSpan(token.StartIndex, token.End - token.StartIndex);
+        switch (token.Type)
         {
-            var op = _tokens[i];
-            var kind = op.Type == G.RiverParser.NOT ? UnaryOperator.Not : UnaryOperator.Negate;
-            value = new UnaryExpr(kind, value, new TextSpan(op.StartIndex, value.Span.End));
-            depth++;
-            CheckDepth(value, depth, depth - 1);
-        }
-
-        slot = new Slot(value, depth, first, last);
-        _count = mark + 1;
-    }
-
-    // A postfix applies to the value in the slot just below its mark (the primary, or the previous postfix's result).
-    private void ExitPostfix(ParserRuleContext ctx, int mark, int first, int last)
-    {
-        ref var target = ref _slots[mark - 1];
-        var value = (Expr)target.Node!;
-        var depth = target.Depth;
-        var deepest = depth;
-        switch (ctx)
-        {
-            case G.RiverParser.AccessPostfixContext:
-            {
-                var token = _tokens[last];
-                var name = new Identifier(Name(token), new TextSpan(token.StartIndex, token.End));
-                value = new AccessExpr(value, name, value.Span.Union(name.Span));
-                break;
-            }
-
-            case G.RiverParser.IndexPostfixContext:
-            {
-                var index = (Expr)_slots[mark].Node!;
-                deepest = Math.Max(deepest, _slots[mark].Depth);
-                value = new IndexExpr(value, index, value.Span.Union(SpanOf(first, last)));
-                break;
-            }
-
+            case G.RiverParser.STRING when raw.Length >= 2 && raw[^1] == '"' && raw[1..^1].IndexOf('\\') < 0:
+                // No escape: the value is the text between the quotes.
+                return new LiteralExpr(LiteralKind.String, Short(raw), Short(raw[1..^1]), span);
+            case G.RiverParser.NUMBER:
+                return new LiteralExpr(LiteralKind.Number, Short(raw), null, span);
+            case G.RiverParser.TRUE or G.RiverParser.FALSE:
+                return new LiteralExpr(LiteralKind.Bool, token.Type == G.RiverParser.TRUE ? "true" : "false", null, span);
+            case G.RiverParser.NULL:
+                return new LiteralExpr(LiteralKind.Null, "null", null, span);
             default:
-            {
-                var args = Elements(mark, out var argDepth);
-                deepest = Math.Max(deepest, argDepth);
-                value = new CallExpr(value, args, value.Span.Union(SpanOf(first, last)));
-                break;
-            }
-        }
-
-        depth = deepest + 1;
-        CheckDepth(value, depth, deepest);
-        target.Node = value;
-        target.Depth = depth;
-        _count = mark;
-    }
-
-    private void ExitPrimary(ParserRuleContext ctx, int mark, int first, int last)
-    {
-        Expr result;
-        var depth = 1;
-        switch (ctx)
-        {
-            case G.RiverParser.IdentPrimaryContext:
-            {
-                var token = _tokens[first];
-                result = new IdentifierExpr(Name(token), new TextSpan(token.StartIndex, token.End));
-                break;
-            }
-
-            case G.RiverParser.LiteralPrimaryContext:
-            {
-                var token = _tokens[first];
-                result = AstBuilder.BuildLiteral(token.Type, _text[token.StartIndex..token.End], new TextSpan(token.StartIndex, token.End));
-                break;
-            }
-
-            case G.RiverParser.ParenPrimaryContext:
-                depth = _slots[mark].Depth + 1;
-                result = new ParenExpr((Expr)_slots[mark].Node!, SpanOf(first, last));
-                CheckDepth(result, depth, depth - 1);
-                break;
-
-            case G.RiverParser.ArrayPrimaryContext:
-            {
-                var elements = Elements(mark, out var elementDepth);
-                result = new ArrayExpr(elements, SpanOf(first, last));
-                depth = elementDepth + 1;
-                CheckDepth(result, depth, elementDepth);
-                break;
-            }
-
-            default:
-            {
-                var n = _count - mark;
-                var fields = n == 0 ? [] : new ObjectField[n];
-                var fieldDepth = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    fields[i] = (ObjectField)_slots[mark + i].Node!;
-                    fieldDepth = Math.Max(fieldDepth, _slots[mark + i].Depth);
-                }
-
-                result = new ObjectExpr(ImmutableCollectionsMarshal.AsImmutableArray(fields), SpanOf(first, last));
-                depth = fieldDepth + 1;
-                CheckDepth(result, depth, fieldDepth);
-                break;
-            }
-        }
-
-        _count = mark;
-        Push(new Slot(result, depth, first, last));
-    }
-
-    private ImmutableArray<Expr> Elements(int mark, out int depth)
-    {
-        depth = 0;
-        var n = _count - mark;
-        if (n == 0)
-        {
-            return [];
-        }
-
-        var elements = new Expr[n];
-        for (var i = 0; i < n; i++)
-        {
-            elements[i] = (Expr)_slots[mark + i].Node!;
-            depth = Math.Max(depth, _slots[mark + i].Depth);
-        }
-
-        return ImmutableCollectionsMarshal.AsImmutableArray(elements);
-    }
-
-    // The grammar accepts a newline (TERMINATOR) where a list needs a comma; the separator after an element is the
-    // token after the element's last token. The elements stay on the stack for the enclosing rule.
-    private void ReportNewlineSeparators(int mark, int last, string message)
-    {
-        var stop = last;
-        for (var i = mark; i < _count; i++)
-        {
-            var next = _slots[i].StopToken + 1;
-            if (next <= stop && _tokens[next].Type == G.RiverParser.TERMINATOR)
-            {
-                Report(_tokens[next].StartIndex, _tokens[next].End, message);
-            }
+                return AstBuilder.BuildLiteral(token.Type, raw.ToString(), span);
         }
     }
 
-    private void ExitField(int mark, int first, int last)
-    {
-        var nameToken = _tokens[first];
-        var nameSpan = new TextSpan(nameToken.StartIndex, nameToken.End);
-        var quoted = nameToken.Type != G.RiverParser.IDENT;
-
-        // Alloy's rule: quotes stripped, escapes kept ("a\"b" is the key a\"b); `""` is the empty key.
-        var name = quoted
-            ? (nameToken.End - nameToken.StartIndex >= 2 ? _text.Substring(nameToken.StartIndex + 1, nameToken.End - nameToken.StartIndex - 2) : string.Empty)
-            : Name(nameToken);
-        var value = (Expr)_slots[mark].Node!;
-        var depth = _slots[mark].Depth;
-        var field = new ObjectField(name, quoted, nameSpan, value, SpanOf(first, last));
-        _count = mark;
-        Push(new Slot(field, depth, first, last));
-    }
-
-    /// <summary>One result on the stack: a node (or statement array, name, marker), its expression depth and token extent.</summary>
-    private struct Slot(object? node, int depth, int startToken, int stopToken)
+    /// <summary>One result on the stack: a node (or a body's statement array), its expression depth and token extent.</summary>
+    internal struct Slot(object? node, int depth, int startToken, int stopToken)
     {
         public object? Node = node;
         public int Depth = depth;
         public int StartToken = startToken;
         public int StopToken = stopToken;
-    }
-
-    private sealed class NameInfo(ImmutableArray<Identifier> parts)
-    {
-        public ImmutableArray<Identifier> Parts { get; } = parts;
-
-        public string? Label { get; set; }
-
-        public TextSpan LabelSpan { get; set; }
     }
 }

@@ -15,9 +15,10 @@ namespace River.Syntax;
 /// </summary>
 /// <remarks>
 /// Pipeline: <see cref="RiverScanner"/> (hand-written lexer with the terminator rule, tokens as plain values) → the
-/// ANTLR parser generated from grammar/River.g4, first in SLL mode with bail-out and no parse tree, the AST built
-/// directly from rule exits (<see cref="AstBuildingParser"/>, <see cref="DirectAstBuilder"/>); only when that pass
-/// meets a syntax error, again in full LL mode with Alloy-style error recovery, a parse tree and
+/// ANTLR parser generated from grammar/River.g4, first with the grammar's fast rules (valid input only, few rule
+/// invocations) in SLL mode with bail-out and no parse tree, the AST built directly from rule exits
+/// (<see cref="AstBuildingParser"/>, <see cref="DirectAstBuilder"/>); only when that pass meets a syntax error or
+/// anything else to report, again with the full rules in LL mode with Alloy-style error recovery, a parse tree and
 /// <see cref="AstBuilder"/>. Deeply nested input is parsed on a thread with a large stack;
 /// nesting beyond <see cref="SyntaxLimits"/> is a diagnostic.
 /// </remarks>
@@ -46,9 +47,16 @@ public static class RiverParser
         }
 
         var scanner = new RiverScanner(source.Text, errors);
-        scanner.Run();
-        var file = OnLargeStackIfDeep(scanner.MaxDepth, () => ParseFile(source, scanner, errors));
-        return new ParseResult(errors.HasErrors ? null : file, errors.ToList());
+        try
+        {
+            scanner.Run();
+            var file = OnLargeStackIfDeep(scanner.MaxDepth, () => ParseFile(source, scanner, errors));
+            return new ParseResult(errors.HasErrors ? null : file, errors.ToList());
+        }
+        finally
+        {
+            scanner.ReleaseTokens();
+        }
     }
 
     /// <summary>Parses text as a whole file (a convenience for tests and tools).</summary>
@@ -82,9 +90,16 @@ public static class RiverParser
         ArgumentNullException.ThrowIfNull(source);
         var errors = new SyntaxErrorCollector(source);
         var scanner = new RiverScanner(source.Text, errors);
-        scanner.Run();
-        var expr = OnLargeStackIfDeep(scanner.MaxDepth, () => ParseExpressionTokens(source, scanner, errors));
-        return new ExpressionParseResult(errors.HasErrors ? null : expr, errors.ToList());
+        try
+        {
+            scanner.Run();
+            var expr = OnLargeStackIfDeep(scanner.MaxDepth, () => ParseExpressionTokens(source, scanner, errors));
+            return new ExpressionParseResult(errors.HasErrors ? null : expr, errors.ToList());
+        }
+        finally
+        {
+            scanner.ReleaseTokens();
+        }
     }
 
     /// <summary>Parses one expression from text.</summary>
@@ -107,9 +122,22 @@ public static class RiverParser
             }
 
             var tree = RunRecoveringParser(source, scanner, errors, p => p.file());
-            return new AstBuilder(source, errors).BuildFile(tree, ImmutableArray.CreateRange(scanner.Comments));
+            return new AstBuilder(source, errors).BuildFile(tree, scanner.Comments);
         });
         return new ParseResult(errors.HasErrors ? null : file, errors.ToList());
+    }
+
+    /// <summary>
+    /// The fast pass alone: the AST when it succeeds, null when the input would need the recovering parser (a syntax
+    /// error or anything else to report). Lets the tests check that valid input never takes the slow path.
+    /// </summary>
+    internal static ConfigFile? ParseFastPassOnly(SourceFile source)
+    {
+        var errors = new SyntaxErrorCollector(source);
+        var scanner = new RiverScanner(source.Text, errors);
+        scanner.Run();
+        return OnLargeStackIfDeep(scanner.MaxDepth, () =>
+            errors.Full || scanner.Aborted ? null : TryFastPass(source, scanner, scanner.Comments, p => p.fastFile())?.File);
     }
 
     private static ConfigFile? ParseFile(SourceFile source, RiverScanner scanner, SyntaxErrorCollector errors)
@@ -119,8 +147,8 @@ public static class RiverParser
             return null;
         }
 
-        var comments = ImmutableArray.CreateRange(scanner.Comments);
-        var fast = TryFastPass(source, scanner, errors, comments, p => p.file());
+        var comments = scanner.Comments;
+        var fast = TryFastPass(source, scanner, comments, p => p.fastFile());
         if (fast is not null)
         {
             return fast.File;
@@ -137,7 +165,7 @@ public static class RiverParser
             return null;
         }
 
-        var fast = TryFastPass(source, scanner, errors, [], p => p.expressionOnly());
+        var fast = TryFastPass(source, scanner, [], p => p.fastExpressionOnly());
         if (fast is not null)
         {
             return fast.Expression;
@@ -147,11 +175,11 @@ public static class RiverParser
         return new AstBuilder(source, errors).BuildExpressionOnly(tree);
     }
 
-    // Pass 1: SLL prediction, no parse tree, the AST built directly from rule exits, bail at the first syntax error.
-    // The grammar is LL(1) except for the list separators (LL(2)), so valid input never needs pass 2. Returns null
-    // when the input has a syntax error; the builder's own reports are kept only on success.
+    // Pass 1: the grammar's fast rules, SLL prediction, no parse tree, the AST built directly from rule exits, bail at
+    // the first syntax error. The rules are LL(1) except for the list separators (LL(2)), so valid input never needs
+    // pass 2. Returns null when the input has a syntax error or anything else to report (the builder gives up then).
     private static DirectAstBuilder? TryFastPass(
-        SourceFile source, RiverScanner scanner, SyntaxErrorCollector errors, ImmutableArray<Comment> comments, Action<G.RiverParser> rule)
+        SourceFile source, RiverScanner scanner, ImmutableArray<Comment> comments, Action<G.RiverParser> rule)
     {
         var stream = new TokenArrayStream(source.Text, scanner.Tokens, scanner.Count, source.Path);
         var builder = new DirectAstBuilder(source, scanner.Tokens, comments);
@@ -164,9 +192,12 @@ public static class RiverParser
         {
             return null;
         }
+        finally
+        {
+            builder.Release();
+        }
 
-        builder.Flush(errors);
-        return builder;
+        return builder.Failed ? null : builder;
     }
 
     // Pass 2, only for input with syntax errors: full LL prediction, Alloy-style recovery and messages, and a parse

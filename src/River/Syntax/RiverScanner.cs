@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using River.Diagnostics;
 using System.Text;
 using G = River.Syntax.Generated;
@@ -20,7 +23,8 @@ internal sealed class RiverScanner
 {
     private readonly string _text;
     private readonly SyntaxErrorCollector _errors;
-    private readonly List<Comment> _comments = [];
+    private Comment[] _comments = [];
+    private int _commentCount;
     private ScannedToken[] _tokens;
     private int _count;
     private int _pos;
@@ -33,17 +37,36 @@ internal sealed class RiverScanner
         _errors = errors;
 
         // About one token per 3 characters in typical configurations (12 bytes each); the array grows if needed.
-        _tokens = new ScannedToken[Math.Max(16, text.Length / 3)];
+        // Rented, because for a large file it is a large-object-heap array that lives only as long as the parse:
+        // allocating it fresh every time counts against the large-object budget and brings on full collections.
+        _tokens = ArrayPool<ScannedToken>.Shared.Rent(Math.Max(16, text.Length / 3));
     }
 
-    /// <summary>The tokens, ending with EOF, after <see cref="Run"/>.</summary>
+    /// <summary>
+    /// The tokens, ending with EOF, after <see cref="Run"/>; the array may be longer than <see cref="Count"/>. Valid
+    /// until <see cref="ReleaseTokens"/>.
+    /// </summary>
     public ScannedToken[] Tokens => _tokens;
+
+    /// <summary>
+    /// Gives the token array back to the pool once the parse is over (nothing the parse produced refers to it).
+    /// Optional: a scanner whose tokens are never released just leaves its array to the garbage collector.
+    /// </summary>
+    public void ReleaseTokens()
+    {
+        if (_tokens.Length > 0)
+        {
+            ArrayPool<ScannedToken>.Shared.Return(_tokens);
+            _tokens = [];
+            _count = 0;
+        }
+    }
 
     /// <summary>The number of tokens in <see cref="Tokens"/>.</summary>
     public int Count => _count;
 
-    /// <summary>Every comment, in order.</summary>
-    public List<Comment> Comments => _comments;
+    /// <summary>Every comment, in order, after <see cref="Run"/>.</summary>
+    public ImmutableArray<Comment> Comments { get; private set; } = [];
 
     /// <summary>True when scanning stopped at the nesting limit; the tokens are then incomplete and not parsed.</summary>
     public bool Aborted { get; private set; }
@@ -52,6 +75,12 @@ internal sealed class RiverScanner
     public int MaxDepth { get; private set; }
 
     /// <summary>Scans the whole text.</summary>
+    /// <remarks>
+    /// The scanner's loops run once per character of a file that is read once per process (<c>river validate</c>):
+    /// compiled fully optimised at once rather than starting in the unoptimised first tier, in which most of a one-shot
+    /// scan would otherwise run. The same holds for the per-token methods below.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run()
     {
         var text = _text;
@@ -102,13 +131,41 @@ internal sealed class RiverScanner
         }
 
         Add(RiverTokens.Eof, text.Length, text.Length);
+
+        // Collected in a rented buffer: a list doubling up to thousands of comments makes large-object garbage.
+        Comments = _commentCount == 0 ? [] : ImmutableArray.Create(_comments, 0, _commentCount);
+        if (_comments.Length > 0)
+        {
+            ArrayPool<Comment>.Shared.Return(_comments, clearArray: true);
+            _comments = [];
+        }
+    }
+
+    private void AddComment(Comment comment)
+    {
+        if (_commentCount == _comments.Length)
+        {
+            var bigger = ArrayPool<Comment>.Shared.Rent(Math.Max(64, _comments.Length * 2));
+            _comments.AsSpan(0, _commentCount).CopyTo(bigger);
+            if (_comments.Length > 0)
+            {
+                ArrayPool<Comment>.Shared.Return(_comments, clearArray: true);
+            }
+
+            _comments = bigger;
+        }
+
+        _comments[_commentCount++] = comment;
     }
 
     private void Add(int type, int start, int end)
     {
         if (_count == _tokens.Length)
         {
-            Array.Resize(ref _tokens, _tokens.Length * 2);
+            var bigger = ArrayPool<ScannedToken>.Shared.Rent(_tokens.Length * 2);
+            _tokens.AsSpan(0, _count).CopyTo(bigger);
+            ArrayPool<ScannedToken>.Shared.Return(_tokens);
+            _tokens = bigger;
         }
 
         _tokens[_count++] = new ScannedToken(type, start, end);
@@ -121,6 +178,7 @@ internal sealed class RiverScanner
         _insertTerm = insertTerm;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScanToken()
     {
         var text = _text;
@@ -367,6 +425,7 @@ internal sealed class RiverScanner
         return char.IsDigit(c);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScanIdentifier(int start)
     {
         var text = _text;
@@ -453,6 +512,7 @@ internal sealed class RiverScanner
 
     // The opening quote is consumed. Reports every bad escape; leaves _pos after the closing quote (or at the end of
     // the line when the string is not terminated).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScanString(int start)
     {
         var text = _text;
@@ -597,7 +657,7 @@ internal sealed class RiverScanner
         var end = _text.IndexOf('\n', _pos);
         _pos = end < 0 ? _text.Length : end;
         var textEnd = _pos > start && _text[_pos - 1] == '\r' ? _pos - 1 : _pos;
-        _comments.Add(new Comment(_text[start..textEnd], new TextSpan(start, textEnd)));
+        AddComment(new Comment(_text[start..textEnd], new TextSpan(start, textEnd)));
     }
 
     private void ScanBlockComment(int start)
@@ -626,7 +686,7 @@ internal sealed class RiverScanner
             }
         }
 
-        _comments.Add(new Comment(_text[start.._pos], new TextSpan(start, _pos)));
+        AddComment(new Comment(_text[start.._pos], new TextSpan(start, _pos)));
     }
 
     private bool RestOfLineIsBlank(int pos)

@@ -47,6 +47,49 @@ public sealed class DirectBuilderTests
     }
 
     [Theory]
+    [MemberData(nameof(GoldenInputs))]
+    public void ValidGoldenInputNeverNeedsTheRecoveringParser(string relativePath)
+    {
+        // The fast rules must accept every valid file: a slip there would still give the right answer (through the
+        // recovering parser) but silently lose the fast path, so equality of results alone would not catch it.
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "River.Tests", "Golden", relativePath));
+        var source = new SourceFile(relativePath, text);
+        var full = RiverParser.Parse(source);
+        var fast = RiverParser.ParseFastPassOnly(source);
+
+        // Only valid files are the fast pass's business; invalid ones are covered by the equality test above.
+        if (full.Success)
+        {
+            Assert.NotNull(fast);
+            Assert.Equal(AstPrinter.Dump(full.File!, positions: true), AstPrinter.Dump(fast, positions: true));
+        }
+    }
+
+    [Fact]
+    public void EveryConstructOfTheLanguageTakesTheFastPath()
+    {
+        const string text = """
+            // comment
+            a.b.c "label" {
+              x = -!-a.b[1](2, 3,).c ^ 2 ^ -3 * 4 + 5 == 6 || !false && null != "s" /* c */
+              y = [1, 2.5e3, `raw`, "esc\n", {k = 1, "q k" = [], `r` = {}}, f(), (1), []]
+              z = {
+                a = 1,
+                b = [
+                  1,
+                ],
+              }
+              empty "" { }
+              nested { deeper { v = x.y["k"] } }
+            }
+            """;
+        var source = new SourceFile("all.alloy", text);
+        var fast = RiverParser.ParseFastPassOnly(source);
+        Assert.NotNull(fast);
+        Assert.Equal(AstPrinter.Dump(RiverParser.ParseViaParseTree(source).File!, positions: true), AstPrinter.Dump(fast, positions: true));
+    }
+
+    [Theory]
     [InlineData("a.b = 1\n")]
     [InlineData("a \"l\" = 1\n")]
     [InlineData("blk `raw` { }\n")]

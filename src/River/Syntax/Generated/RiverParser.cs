@@ -44,11 +44,14 @@ internal partial class RiverParser : Parser {
 		RULE_file = 0, RULE_expressionOnly = 1, RULE_body = 2, RULE_statement = 3, 
 		RULE_blockName = 4, RULE_blockLabel = 5, RULE_statementRest = 6, RULE_blockValue = 7, 
 		RULE_expr = 8, RULE_unaryExpr = 9, RULE_postfix = 10, RULE_primary = 11, 
-		RULE_exprList = 12, RULE_fieldList = 13, RULE_field = 14;
+		RULE_exprList = 12, RULE_fieldList = 13, RULE_field = 14, RULE_fastFile = 15, 
+		RULE_fastExpressionOnly = 16, RULE_fastBody = 17, RULE_fastExpr = 18, 
+		RULE_fastCompound = 19;
 	public static readonly string[] ruleNames = {
 		"file", "expressionOnly", "body", "statement", "blockName", "blockLabel", 
 		"statementRest", "blockValue", "expr", "unaryExpr", "postfix", "primary", 
-		"exprList", "fieldList", "field"
+		"exprList", "fieldList", "field", "fastFile", "fastExpressionOnly", "fastBody", 
+		"fastExpr", "fastCompound"
 	};
 
 	private static readonly string[] _LiteralNames = {
@@ -114,9 +117,9 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 30;
+			State = 40;
 			body();
-			State = 31;
+			State = 41;
 			Match(Eof);
 			}
 		}
@@ -152,19 +155,19 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 33;
+			State = 43;
 			expr();
-			State = 35;
+			State = 45;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==TERMINATOR) {
 				{
-				State = 34;
+				State = 44;
 				Match(TERMINATOR);
 				}
 			}
 
-			State = 37;
+			State = 47;
 			Match(Eof);
 			}
 		}
@@ -205,37 +208,37 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 40;
+			State = 50;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==IDENT) {
 				{
-				State = 39;
+				State = 49;
 				statement();
 				}
 			}
 
-			State = 48;
+			State = 58;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==TERMINATOR) {
 				{
 				{
-				State = 42;
+				State = 52;
 				Match(TERMINATOR);
-				State = 44;
+				State = 54;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==IDENT) {
 					{
-					State = 43;
+					State = 53;
 					statement();
 					}
 				}
 
 				}
 				}
-				State = 50;
+				State = 60;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -273,9 +276,9 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 51;
+			State = 61;
 			blockName();
-			State = 52;
+			State = 62;
 			statementRest();
 			}
 		}
@@ -317,30 +320,30 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 54;
+			State = 64;
 			Match(IDENT);
-			State = 59;
+			State = 69;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==DOT) {
 				{
 				{
-				State = 55;
+				State = 65;
 				Match(DOT);
-				State = 56;
+				State = 66;
 				Match(IDENT);
 				}
 				}
-				State = 61;
+				State = 71;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 63;
+			State = 73;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==STRING || _la==RAW_STRING) {
 				{
-				State = 62;
+				State = 72;
 				blockLabel();
 				}
 			}
@@ -376,7 +379,7 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 65;
+			State = 75;
 			_la = TokenStream.LA(1);
 			if ( !(_la==STRING || _la==RAW_STRING) ) {
 			ErrorHandler.RecoverInline(this);
@@ -435,23 +438,23 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 12, RULE_statementRest);
 		int _la;
 		try {
-			State = 76;
+			State = 86;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case ASSIGN:
 				_localctx = new AttributeRestContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 67;
+				State = 77;
 				Match(ASSIGN);
-				State = 68;
+				State = 78;
 				expr();
-				State = 70;
+				State = 80;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 6443499520L) != 0)) {
 					{
-					State = 69;
+					State = 79;
 					blockValue();
 					}
 				}
@@ -462,11 +465,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new BlockRestContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 72;
+				State = 82;
 				Match(LCURLY);
-				State = 73;
+				State = 83;
 				body();
-				State = 74;
+				State = 84;
 				Match(RCURLY);
 				}
 				break;
@@ -509,21 +512,21 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 79;
+			State = 89;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==STRING || _la==RAW_STRING) {
 				{
-				State = 78;
+				State = 88;
 				blockLabel();
 				}
 			}
 
-			State = 81;
+			State = 91;
 			Match(LCURLY);
-			State = 82;
+			State = 92;
 			body();
-			State = 83;
+			State = 93;
 			Match(RCURLY);
 			}
 		}
@@ -616,15 +619,15 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 85;
+			State = 95;
 			unaryExpr();
-			State = 90;
+			State = 100;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) {
 				{
 				{
-				State = 86;
+				State = 96;
 				_la = TokenStream.LA(1);
 				if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) ) {
 				ErrorHandler.RecoverInline(this);
@@ -633,11 +636,11 @@ internal partial class RiverParser : Parser {
 					ErrorHandler.ReportMatch(this);
 				    Consume();
 				}
-				State = 87;
+				State = 97;
 				unaryExpr();
 				}
 				}
-				State = 92;
+				State = 102;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -687,13 +690,13 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 96;
+			State = 106;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==NOT || _la==MINUS) {
 				{
 				{
-				State = 93;
+				State = 103;
 				_la = TokenStream.LA(1);
 				if ( !(_la==NOT || _la==MINUS) ) {
 				ErrorHandler.RecoverInline(this);
@@ -704,23 +707,23 @@ internal partial class RiverParser : Parser {
 				}
 				}
 				}
-				State = 98;
+				State = 108;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 99;
+			State = 109;
 			primary();
-			State = 103;
+			State = 113;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 289406976L) != 0)) {
 				{
 				{
-				State = 100;
+				State = 110;
 				postfix();
 				}
 				}
-				State = 105;
+				State = 115;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -777,16 +780,16 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 20, RULE_postfix);
 		int _la;
 		try {
-			State = 117;
+			State = 127;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case DOT:
 				_localctx = new AccessPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 106;
+				State = 116;
 				Match(DOT);
-				State = 107;
+				State = 117;
 				Match(IDENT);
 				}
 				break;
@@ -794,11 +797,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new IndexPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 108;
+				State = 118;
 				Match(LBRACK);
-				State = 109;
+				State = 119;
 				expr();
-				State = 110;
+				State = 120;
 				Match(RBRACK);
 				}
 				break;
@@ -806,19 +809,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new CallPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 112;
+				State = 122;
 				Match(LPAREN);
-				State = 114;
+				State = 124;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
 					{
-					State = 113;
+					State = 123;
 					exprList();
 					}
 				}
 
-				State = 116;
+				State = 126;
 				Match(RPAREN);
 				}
 				break;
@@ -894,14 +897,14 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 22, RULE_primary);
 		int _la;
 		try {
-			State = 135;
+			State = 145;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case IDENT:
 				_localctx = new IdentPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 119;
+				State = 129;
 				Match(IDENT);
 				}
 				break;
@@ -915,7 +918,7 @@ internal partial class RiverParser : Parser {
 				_localctx = new LiteralPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 120;
+				State = 130;
 				_la = TokenStream.LA(1);
 				if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7113539598L) != 0)) ) {
 				ErrorHandler.RecoverInline(this);
@@ -930,11 +933,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new ParenPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 121;
+				State = 131;
 				Match(LPAREN);
-				State = 122;
+				State = 132;
 				expr();
-				State = 123;
+				State = 133;
 				Match(RPAREN);
 				}
 				break;
@@ -942,19 +945,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new ArrayPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 4);
 				{
-				State = 125;
+				State = 135;
 				Match(LBRACK);
-				State = 127;
+				State = 137;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
 					{
-					State = 126;
+					State = 136;
 					exprList();
 					}
 				}
 
-				State = 129;
+				State = 139;
 				Match(RBRACK);
 				}
 				break;
@@ -962,19 +965,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new ObjectPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 5);
 				{
-				State = 130;
+				State = 140;
 				Match(LCURLY);
-				State = 132;
+				State = 142;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
 					{
-					State = 131;
+					State = 141;
 					fieldList();
 					}
 				}
 
-				State = 134;
+				State = 144;
 				Match(RCURLY);
 				}
 				break;
@@ -1024,16 +1027,16 @@ internal partial class RiverParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 137;
+			State = 147;
 			expr();
-			State = 142;
+			State = 152;
 			ErrorHandler.Sync(this);
 			_alt = Interpreter.AdaptivePredict(TokenStream,17,Context);
 			while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 				if ( _alt==1 ) {
 					{
 					{
-					State = 138;
+					State = 148;
 					_la = TokenStream.LA(1);
 					if ( !(_la==COMMA || _la==TERMINATOR) ) {
 					ErrorHandler.RecoverInline(this);
@@ -1042,21 +1045,21 @@ internal partial class RiverParser : Parser {
 						ErrorHandler.ReportMatch(this);
 					    Consume();
 					}
-					State = 139;
+					State = 149;
 					expr();
 					}
 					} 
 				}
-				State = 144;
+				State = 154;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,17,Context);
 			}
-			State = 146;
+			State = 156;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==COMMA || _la==TERMINATOR) {
 				{
-				State = 145;
+				State = 155;
 				_la = TokenStream.LA(1);
 				if ( !(_la==COMMA || _la==TERMINATOR) ) {
 				ErrorHandler.RecoverInline(this);
@@ -1112,16 +1115,16 @@ internal partial class RiverParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 148;
+			State = 158;
 			field();
-			State = 153;
+			State = 163;
 			ErrorHandler.Sync(this);
 			_alt = Interpreter.AdaptivePredict(TokenStream,19,Context);
 			while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 				if ( _alt==1 ) {
 					{
 					{
-					State = 149;
+					State = 159;
 					_la = TokenStream.LA(1);
 					if ( !(_la==COMMA || _la==TERMINATOR) ) {
 					ErrorHandler.RecoverInline(this);
@@ -1130,21 +1133,21 @@ internal partial class RiverParser : Parser {
 						ErrorHandler.ReportMatch(this);
 					    Consume();
 					}
-					State = 150;
+					State = 160;
 					field();
 					}
 					} 
 				}
-				State = 155;
+				State = 165;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,19,Context);
 			}
-			State = 157;
+			State = 167;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==COMMA || _la==TERMINATOR) {
 				{
-				State = 156;
+				State = 166;
 				_la = TokenStream.LA(1);
 				if ( !(_la==COMMA || _la==TERMINATOR) ) {
 				ErrorHandler.RecoverInline(this);
@@ -1192,7 +1195,7 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 159;
+			State = 169;
 			_la = TokenStream.LA(1);
 			if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
 			ErrorHandler.RecoverInline(this);
@@ -1201,9 +1204,9 @@ internal partial class RiverParser : Parser {
 				ErrorHandler.ReportMatch(this);
 			    Consume();
 			}
-			State = 160;
+			State = 170;
 			Match(ASSIGN);
-			State = 161;
+			State = 171;
 			expr();
 			}
 		}
@@ -1218,59 +1221,1036 @@ internal partial class RiverParser : Parser {
 		return _localctx;
 	}
 
+	public partial class FastFileContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public FastBodyContext fastBody() {
+			return GetRuleContext<FastBodyContext>(0);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode Eof() { return GetToken(RiverParser.Eof, 0); }
+		public FastFileContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_fastFile; } }
+	}
+
+	[RuleVersion(0)]
+	public FastFileContext fastFile() {
+		FastFileContext _localctx = new FastFileContext(Context, State);
+		EnterRule(_localctx, 30, RULE_fastFile);
+		try {
+			EnterOuterAlt(_localctx, 1);
+			{
+			State = 173;
+			fastBody();
+			State = 174;
+			Match(Eof);
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
+	public partial class FastExpressionOnlyContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr() {
+			return GetRuleContext<FastExprContext>(0);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode Eof() { return GetToken(RiverParser.Eof, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode TERMINATOR() { return GetToken(RiverParser.TERMINATOR, 0); }
+		public FastExpressionOnlyContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_fastExpressionOnly; } }
+	}
+
+	[RuleVersion(0)]
+	public FastExpressionOnlyContext fastExpressionOnly() {
+		FastExpressionOnlyContext _localctx = new FastExpressionOnlyContext(Context, State);
+		EnterRule(_localctx, 32, RULE_fastExpressionOnly);
+		int _la;
+		try {
+			EnterOuterAlt(_localctx, 1);
+			{
+			State = 176;
+			fastExpr();
+			State = 178;
+			ErrorHandler.Sync(this);
+			_la = TokenStream.LA(1);
+			if (_la==TERMINATOR) {
+				{
+				State = 177;
+				Match(TERMINATOR);
+				}
+			}
+
+			State = 180;
+			Match(Eof);
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
+	public partial class FastBodyContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] IDENT() { return GetTokens(RiverParser.IDENT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode IDENT(int i) {
+			return GetToken(RiverParser.IDENT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] TERMINATOR() { return GetTokens(RiverParser.TERMINATOR); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode TERMINATOR(int i) {
+			return GetToken(RiverParser.TERMINATOR, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] ASSIGN() { return GetTokens(RiverParser.ASSIGN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ASSIGN(int i) {
+			return GetToken(RiverParser.ASSIGN, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext[] fastExpr() {
+			return GetRuleContexts<FastExprContext>();
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr(int i) {
+			return GetRuleContext<FastExprContext>(i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LCURLY() { return GetTokens(RiverParser.LCURLY); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LCURLY(int i) {
+			return GetToken(RiverParser.LCURLY, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastBodyContext[] fastBody() {
+			return GetRuleContexts<FastBodyContext>();
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastBodyContext fastBody(int i) {
+			return GetRuleContext<FastBodyContext>(i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RCURLY() { return GetTokens(RiverParser.RCURLY); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RCURLY(int i) {
+			return GetToken(RiverParser.RCURLY, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] DOT() { return GetTokens(RiverParser.DOT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode DOT(int i) {
+			return GetToken(RiverParser.DOT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] STRING() { return GetTokens(RiverParser.STRING); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode STRING(int i) {
+			return GetToken(RiverParser.STRING, i);
+		}
+		public FastBodyContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_fastBody; } }
+	}
+
+	[RuleVersion(0)]
+	public FastBodyContext fastBody() {
+		FastBodyContext _localctx = new FastBodyContext(Context, State);
+		EnterRule(_localctx, 34, RULE_fastBody);
+		int _la;
+		try {
+			EnterOuterAlt(_localctx, 1);
+			{
+			State = 201;
+			ErrorHandler.Sync(this);
+			_la = TokenStream.LA(1);
+			if (_la==IDENT) {
+				{
+				State = 182;
+				Match(IDENT);
+				State = 199;
+				ErrorHandler.Sync(this);
+				switch (TokenStream.LA(1)) {
+				case ASSIGN:
+					{
+					State = 183;
+					Match(ASSIGN);
+					State = 184;
+					fastExpr();
+					}
+					break;
+				case LCURLY:
+				case DOT:
+				case STRING:
+					{
+					State = 189;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					while (_la==DOT) {
+						{
+						{
+						State = 185;
+						Match(DOT);
+						State = 186;
+						Match(IDENT);
+						}
+						}
+						State = 191;
+						ErrorHandler.Sync(this);
+						_la = TokenStream.LA(1);
+					}
+					State = 193;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					if (_la==STRING) {
+						{
+						State = 192;
+						Match(STRING);
+						}
+					}
+
+					State = 195;
+					Match(LCURLY);
+					State = 196;
+					fastBody();
+					State = 197;
+					Match(RCURLY);
+					}
+					break;
+				default:
+					throw new NoViableAltException(this);
+				}
+				}
+			}
+
+			State = 227;
+			ErrorHandler.Sync(this);
+			_la = TokenStream.LA(1);
+			while (_la==TERMINATOR) {
+				{
+				{
+				State = 203;
+				Match(TERMINATOR);
+				State = 223;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				if (_la==IDENT) {
+					{
+					State = 204;
+					Match(IDENT);
+					State = 221;
+					ErrorHandler.Sync(this);
+					switch (TokenStream.LA(1)) {
+					case ASSIGN:
+						{
+						State = 205;
+						Match(ASSIGN);
+						State = 206;
+						fastExpr();
+						}
+						break;
+					case LCURLY:
+					case DOT:
+					case STRING:
+						{
+						State = 211;
+						ErrorHandler.Sync(this);
+						_la = TokenStream.LA(1);
+						while (_la==DOT) {
+							{
+							{
+							State = 207;
+							Match(DOT);
+							State = 208;
+							Match(IDENT);
+							}
+							}
+							State = 213;
+							ErrorHandler.Sync(this);
+							_la = TokenStream.LA(1);
+						}
+						State = 215;
+						ErrorHandler.Sync(this);
+						_la = TokenStream.LA(1);
+						if (_la==STRING) {
+							{
+							State = 214;
+							Match(STRING);
+							}
+						}
+
+						State = 217;
+						Match(LCURLY);
+						State = 218;
+						fastBody();
+						State = 219;
+						Match(RCURLY);
+						}
+						break;
+					default:
+						throw new NoViableAltException(this);
+					}
+					}
+				}
+
+				}
+				}
+				State = 229;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+			}
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
+	public partial class FastExprContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] IDENT() { return GetTokens(RiverParser.IDENT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode IDENT(int i) {
+			return GetToken(RiverParser.IDENT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NUMBER() { return GetTokens(RiverParser.NUMBER); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NUMBER(int i) {
+			return GetToken(RiverParser.NUMBER, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] FLOAT() { return GetTokens(RiverParser.FLOAT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode FLOAT(int i) {
+			return GetToken(RiverParser.FLOAT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] STRING() { return GetTokens(RiverParser.STRING); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode STRING(int i) {
+			return GetToken(RiverParser.STRING, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RAW_STRING() { return GetTokens(RiverParser.RAW_STRING); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RAW_STRING(int i) {
+			return GetToken(RiverParser.RAW_STRING, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] TRUE() { return GetTokens(RiverParser.TRUE); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode TRUE(int i) {
+			return GetToken(RiverParser.TRUE, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] FALSE() { return GetTokens(RiverParser.FALSE); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode FALSE(int i) {
+			return GetToken(RiverParser.FALSE, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NULL() { return GetTokens(RiverParser.NULL); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NULL(int i) {
+			return GetToken(RiverParser.NULL, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastCompoundContext[] fastCompound() {
+			return GetRuleContexts<FastCompoundContext>();
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastCompoundContext fastCompound(int i) {
+			return GetRuleContext<FastCompoundContext>(i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] DOT() { return GetTokens(RiverParser.DOT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode DOT(int i) {
+			return GetToken(RiverParser.DOT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LBRACK() { return GetTokens(RiverParser.LBRACK); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LBRACK(int i) {
+			return GetToken(RiverParser.LBRACK, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext[] fastExpr() {
+			return GetRuleContexts<FastExprContext>();
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr(int i) {
+			return GetRuleContext<FastExprContext>(i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RBRACK() { return GetTokens(RiverParser.RBRACK); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RBRACK(int i) {
+			return GetToken(RiverParser.RBRACK, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LPAREN() { return GetTokens(RiverParser.LPAREN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LPAREN(int i) {
+			return GetToken(RiverParser.LPAREN, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RPAREN() { return GetTokens(RiverParser.RPAREN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RPAREN(int i) {
+			return GetToken(RiverParser.RPAREN, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NOT() { return GetTokens(RiverParser.NOT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NOT(int i) {
+			return GetToken(RiverParser.NOT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] MINUS() { return GetTokens(RiverParser.MINUS); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode MINUS(int i) {
+			return GetToken(RiverParser.MINUS, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] OR() { return GetTokens(RiverParser.OR); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode OR(int i) {
+			return GetToken(RiverParser.OR, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] AND() { return GetTokens(RiverParser.AND); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode AND(int i) {
+			return GetToken(RiverParser.AND, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] EQ() { return GetTokens(RiverParser.EQ); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode EQ(int i) {
+			return GetToken(RiverParser.EQ, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NEQ() { return GetTokens(RiverParser.NEQ); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NEQ(int i) {
+			return GetToken(RiverParser.NEQ, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LT() { return GetTokens(RiverParser.LT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LT(int i) {
+			return GetToken(RiverParser.LT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LTE() { return GetTokens(RiverParser.LTE); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LTE(int i) {
+			return GetToken(RiverParser.LTE, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] GT() { return GetTokens(RiverParser.GT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode GT(int i) {
+			return GetToken(RiverParser.GT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] GTE() { return GetTokens(RiverParser.GTE); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode GTE(int i) {
+			return GetToken(RiverParser.GTE, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] PLUS() { return GetTokens(RiverParser.PLUS); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode PLUS(int i) {
+			return GetToken(RiverParser.PLUS, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] STAR() { return GetTokens(RiverParser.STAR); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode STAR(int i) {
+			return GetToken(RiverParser.STAR, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] SLASH() { return GetTokens(RiverParser.SLASH); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode SLASH(int i) {
+			return GetToken(RiverParser.SLASH, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] PERCENT() { return GetTokens(RiverParser.PERCENT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode PERCENT(int i) {
+			return GetToken(RiverParser.PERCENT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] POW() { return GetTokens(RiverParser.POW); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode POW(int i) {
+			return GetToken(RiverParser.POW, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] COMMA() { return GetTokens(RiverParser.COMMA); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode COMMA(int i) {
+			return GetToken(RiverParser.COMMA, i);
+		}
+		public FastExprContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_fastExpr; } }
+	}
+
+	[RuleVersion(0)]
+	public FastExprContext fastExpr() {
+		FastExprContext _localctx = new FastExprContext(Context, State);
+		EnterRule(_localctx, 36, RULE_fastExpr);
+		int _la;
+		try {
+			int _alt;
+			EnterOuterAlt(_localctx, 1);
+			{
+			State = 233;
+			ErrorHandler.Sync(this);
+			_la = TokenStream.LA(1);
+			while (_la==NOT || _la==MINUS) {
+				{
+				{
+				State = 230;
+				_la = TokenStream.LA(1);
+				if ( !(_la==NOT || _la==MINUS) ) {
+				ErrorHandler.RecoverInline(this);
+				}
+				else {
+					ErrorHandler.ReportMatch(this);
+				    Consume();
+				}
+				}
+				}
+				State = 235;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+			}
+			State = 245;
+			ErrorHandler.Sync(this);
+			switch (TokenStream.LA(1)) {
+			case IDENT:
+				{
+				State = 236;
+				Match(IDENT);
+				}
+				break;
+			case NUMBER:
+				{
+				State = 237;
+				Match(NUMBER);
+				}
+				break;
+			case FLOAT:
+				{
+				State = 238;
+				Match(FLOAT);
+				}
+				break;
+			case STRING:
+				{
+				State = 239;
+				Match(STRING);
+				}
+				break;
+			case RAW_STRING:
+				{
+				State = 240;
+				Match(RAW_STRING);
+				}
+				break;
+			case TRUE:
+				{
+				State = 241;
+				Match(TRUE);
+				}
+				break;
+			case FALSE:
+				{
+				State = 242;
+				Match(FALSE);
+				}
+				break;
+			case NULL:
+				{
+				State = 243;
+				Match(NULL);
+				}
+				break;
+			case LCURLY:
+			case LPAREN:
+			case LBRACK:
+				{
+				State = 244;
+				fastCompound();
+				}
+				break;
+			default:
+				throw new NoViableAltException(this);
+			}
+			State = 288;
+			ErrorHandler.Sync(this);
+			_la = TokenStream.LA(1);
+			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 290443248L) != 0)) {
+				{
+				State = 286;
+				ErrorHandler.Sync(this);
+				switch (TokenStream.LA(1)) {
+				case DOT:
+					{
+					State = 247;
+					Match(DOT);
+					State = 248;
+					Match(IDENT);
+					}
+					break;
+				case LBRACK:
+					{
+					State = 249;
+					Match(LBRACK);
+					State = 250;
+					fastExpr();
+					State = 251;
+					Match(RBRACK);
+					}
+					break;
+				case LPAREN:
+					{
+					State = 253;
+					Match(LPAREN);
+					State = 265;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
+						{
+						State = 254;
+						fastExpr();
+						State = 259;
+						ErrorHandler.Sync(this);
+						_alt = Interpreter.AdaptivePredict(TokenStream,33,Context);
+						while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+							if ( _alt==1 ) {
+								{
+								{
+								State = 255;
+								Match(COMMA);
+								State = 256;
+								fastExpr();
+								}
+								} 
+							}
+							State = 261;
+							ErrorHandler.Sync(this);
+							_alt = Interpreter.AdaptivePredict(TokenStream,33,Context);
+						}
+						State = 263;
+						ErrorHandler.Sync(this);
+						_la = TokenStream.LA(1);
+						if (_la==COMMA) {
+							{
+							State = 262;
+							Match(COMMA);
+							}
+						}
+
+						}
+					}
+
+					State = 267;
+					Match(RPAREN);
+					}
+					break;
+				case OR:
+				case AND:
+				case EQ:
+				case NEQ:
+				case LTE:
+				case GTE:
+				case LT:
+				case GT:
+				case PLUS:
+				case MINUS:
+				case STAR:
+				case SLASH:
+				case PERCENT:
+				case POW:
+					{
+					State = 268;
+					_la = TokenStream.LA(1);
+					if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) ) {
+					ErrorHandler.RecoverInline(this);
+					}
+					else {
+						ErrorHandler.ReportMatch(this);
+					    Consume();
+					}
+					State = 272;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					while (_la==NOT || _la==MINUS) {
+						{
+						{
+						State = 269;
+						_la = TokenStream.LA(1);
+						if ( !(_la==NOT || _la==MINUS) ) {
+						ErrorHandler.RecoverInline(this);
+						}
+						else {
+							ErrorHandler.ReportMatch(this);
+						    Consume();
+						}
+						}
+						}
+						State = 274;
+						ErrorHandler.Sync(this);
+						_la = TokenStream.LA(1);
+					}
+					State = 284;
+					ErrorHandler.Sync(this);
+					switch (TokenStream.LA(1)) {
+					case IDENT:
+						{
+						State = 275;
+						Match(IDENT);
+						}
+						break;
+					case NUMBER:
+						{
+						State = 276;
+						Match(NUMBER);
+						}
+						break;
+					case FLOAT:
+						{
+						State = 277;
+						Match(FLOAT);
+						}
+						break;
+					case STRING:
+						{
+						State = 278;
+						Match(STRING);
+						}
+						break;
+					case RAW_STRING:
+						{
+						State = 279;
+						Match(RAW_STRING);
+						}
+						break;
+					case TRUE:
+						{
+						State = 280;
+						Match(TRUE);
+						}
+						break;
+					case FALSE:
+						{
+						State = 281;
+						Match(FALSE);
+						}
+						break;
+					case NULL:
+						{
+						State = 282;
+						Match(NULL);
+						}
+						break;
+					case LCURLY:
+					case LPAREN:
+					case LBRACK:
+						{
+						State = 283;
+						fastCompound();
+						}
+						break;
+					default:
+						throw new NoViableAltException(this);
+					}
+					}
+					break;
+				default:
+					throw new NoViableAltException(this);
+				}
+				}
+				State = 290;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+			}
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
+	public partial class FastCompoundContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LPAREN() { return GetToken(RiverParser.LPAREN, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext[] fastExpr() {
+			return GetRuleContexts<FastExprContext>();
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr(int i) {
+			return GetRuleContext<FastExprContext>(i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RPAREN() { return GetToken(RiverParser.RPAREN, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LBRACK() { return GetToken(RiverParser.LBRACK, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RBRACK() { return GetToken(RiverParser.RBRACK, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] COMMA() { return GetTokens(RiverParser.COMMA); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode COMMA(int i) {
+			return GetToken(RiverParser.COMMA, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LCURLY() { return GetToken(RiverParser.LCURLY, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RCURLY() { return GetToken(RiverParser.RCURLY, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] ASSIGN() { return GetTokens(RiverParser.ASSIGN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ASSIGN(int i) {
+			return GetToken(RiverParser.ASSIGN, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] IDENT() { return GetTokens(RiverParser.IDENT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode IDENT(int i) {
+			return GetToken(RiverParser.IDENT, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] STRING() { return GetTokens(RiverParser.STRING); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode STRING(int i) {
+			return GetToken(RiverParser.STRING, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RAW_STRING() { return GetTokens(RiverParser.RAW_STRING); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RAW_STRING(int i) {
+			return GetToken(RiverParser.RAW_STRING, i);
+		}
+		public FastCompoundContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_fastCompound; } }
+	}
+
+	[RuleVersion(0)]
+	public FastCompoundContext fastCompound() {
+		FastCompoundContext _localctx = new FastCompoundContext(Context, State);
+		EnterRule(_localctx, 38, RULE_fastCompound);
+		int _la;
+		try {
+			int _alt;
+			State = 329;
+			ErrorHandler.Sync(this);
+			switch (TokenStream.LA(1)) {
+			case LPAREN:
+				EnterOuterAlt(_localctx, 1);
+				{
+				State = 291;
+				Match(LPAREN);
+				State = 292;
+				fastExpr();
+				State = 293;
+				Match(RPAREN);
+				}
+				break;
+			case LBRACK:
+				EnterOuterAlt(_localctx, 2);
+				{
+				State = 295;
+				Match(LBRACK);
+				State = 307;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
+					{
+					State = 296;
+					fastExpr();
+					State = 301;
+					ErrorHandler.Sync(this);
+					_alt = Interpreter.AdaptivePredict(TokenStream,40,Context);
+					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+						if ( _alt==1 ) {
+							{
+							{
+							State = 297;
+							Match(COMMA);
+							State = 298;
+							fastExpr();
+							}
+							} 
+						}
+						State = 303;
+						ErrorHandler.Sync(this);
+						_alt = Interpreter.AdaptivePredict(TokenStream,40,Context);
+					}
+					State = 305;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					if (_la==COMMA) {
+						{
+						State = 304;
+						Match(COMMA);
+						}
+					}
+
+					}
+				}
+
+				State = 309;
+				Match(RBRACK);
+				}
+				break;
+			case LCURLY:
+				EnterOuterAlt(_localctx, 3);
+				{
+				State = 310;
+				Match(LCURLY);
+				State = 326;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
+					{
+					State = 311;
+					_la = TokenStream.LA(1);
+					if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+					ErrorHandler.RecoverInline(this);
+					}
+					else {
+						ErrorHandler.ReportMatch(this);
+					    Consume();
+					}
+					State = 312;
+					Match(ASSIGN);
+					State = 313;
+					fastExpr();
+					State = 320;
+					ErrorHandler.Sync(this);
+					_alt = Interpreter.AdaptivePredict(TokenStream,43,Context);
+					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+						if ( _alt==1 ) {
+							{
+							{
+							State = 314;
+							Match(COMMA);
+							State = 315;
+							_la = TokenStream.LA(1);
+							if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+							ErrorHandler.RecoverInline(this);
+							}
+							else {
+								ErrorHandler.ReportMatch(this);
+							    Consume();
+							}
+							State = 316;
+							Match(ASSIGN);
+							State = 317;
+							fastExpr();
+							}
+							} 
+						}
+						State = 322;
+						ErrorHandler.Sync(this);
+						_alt = Interpreter.AdaptivePredict(TokenStream,43,Context);
+					}
+					State = 324;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					if (_la==COMMA) {
+						{
+						State = 323;
+						Match(COMMA);
+						}
+					}
+
+					}
+				}
+
+				State = 328;
+				Match(RCURLY);
+				}
+				break;
+			default:
+				throw new NoViableAltException(this);
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
 	private static int[] _serializedATN = {
-		4,1,38,164,2,0,7,0,2,1,7,1,2,2,7,2,2,3,7,3,2,4,7,4,2,5,7,5,2,6,7,6,2,7,
+		4,1,38,332,2,0,7,0,2,1,7,1,2,2,7,2,2,3,7,3,2,4,7,4,2,5,7,5,2,6,7,6,2,7,
 		7,7,2,8,7,8,2,9,7,9,2,10,7,10,2,11,7,11,2,12,7,12,2,13,7,13,2,14,7,14,
-		1,0,1,0,1,0,1,1,1,1,3,1,36,8,1,1,1,1,1,1,2,3,2,41,8,2,1,2,1,2,3,2,45,8,
-		2,5,2,47,8,2,10,2,12,2,50,9,2,1,3,1,3,1,3,1,4,1,4,1,4,5,4,58,8,4,10,4,
-		12,4,61,9,4,1,4,3,4,64,8,4,1,5,1,5,1,6,1,6,1,6,3,6,71,8,6,1,6,1,6,1,6,
-		1,6,3,6,77,8,6,1,7,3,7,80,8,7,1,7,1,7,1,7,1,7,1,8,1,8,1,8,5,8,89,8,8,10,
-		8,12,8,92,9,8,1,9,5,9,95,8,9,10,9,12,9,98,9,9,1,9,1,9,5,9,102,8,9,10,9,
-		12,9,105,9,9,1,10,1,10,1,10,1,10,1,10,1,10,1,10,1,10,3,10,115,8,10,1,10,
-		3,10,118,8,10,1,11,1,11,1,11,1,11,1,11,1,11,1,11,1,11,3,11,128,8,11,1,
-		11,1,11,1,11,3,11,133,8,11,1,11,3,11,136,8,11,1,12,1,12,1,12,5,12,141,
-		8,12,10,12,12,12,144,9,12,1,12,3,12,147,8,12,1,13,1,13,1,13,5,13,152,8,
-		13,10,13,12,13,155,9,13,1,13,3,13,158,8,13,1,14,1,14,1,14,1,14,1,14,0,
-		0,15,0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,0,6,1,0,31,32,2,0,4,11,14,
-		19,2,0,13,13,15,15,4,0,1,3,27,27,29,29,31,32,2,0,26,26,37,37,1,0,30,32,
-		173,0,30,1,0,0,0,2,33,1,0,0,0,4,40,1,0,0,0,6,51,1,0,0,0,8,54,1,0,0,0,10,
-		65,1,0,0,0,12,76,1,0,0,0,14,79,1,0,0,0,16,85,1,0,0,0,18,96,1,0,0,0,20,
-		117,1,0,0,0,22,135,1,0,0,0,24,137,1,0,0,0,26,148,1,0,0,0,28,159,1,0,0,
-		0,30,31,3,4,2,0,31,32,5,0,0,1,32,1,1,0,0,0,33,35,3,16,8,0,34,36,5,37,0,
-		0,35,34,1,0,0,0,35,36,1,0,0,0,36,37,1,0,0,0,37,38,5,0,0,1,38,3,1,0,0,0,
-		39,41,3,6,3,0,40,39,1,0,0,0,40,41,1,0,0,0,41,48,1,0,0,0,42,44,5,37,0,0,
-		43,45,3,6,3,0,44,43,1,0,0,0,44,45,1,0,0,0,45,47,1,0,0,0,46,42,1,0,0,0,
-		47,50,1,0,0,0,48,46,1,0,0,0,48,49,1,0,0,0,49,5,1,0,0,0,50,48,1,0,0,0,51,
-		52,3,8,4,0,52,53,3,12,6,0,53,7,1,0,0,0,54,59,5,30,0,0,55,56,5,28,0,0,56,
-		58,5,30,0,0,57,55,1,0,0,0,58,61,1,0,0,0,59,57,1,0,0,0,59,60,1,0,0,0,60,
-		63,1,0,0,0,61,59,1,0,0,0,62,64,3,10,5,0,63,62,1,0,0,0,63,64,1,0,0,0,64,
-		9,1,0,0,0,65,66,7,0,0,0,66,11,1,0,0,0,67,68,5,12,0,0,68,70,3,16,8,0,69,
-		71,3,14,7,0,70,69,1,0,0,0,70,71,1,0,0,0,71,77,1,0,0,0,72,73,5,20,0,0,73,
-		74,3,4,2,0,74,75,5,21,0,0,75,77,1,0,0,0,76,67,1,0,0,0,76,72,1,0,0,0,77,
-		13,1,0,0,0,78,80,3,10,5,0,79,78,1,0,0,0,79,80,1,0,0,0,80,81,1,0,0,0,81,
-		82,5,20,0,0,82,83,3,4,2,0,83,84,5,21,0,0,84,15,1,0,0,0,85,90,3,18,9,0,
-		86,87,7,1,0,0,87,89,3,18,9,0,88,86,1,0,0,0,89,92,1,0,0,0,90,88,1,0,0,0,
-		90,91,1,0,0,0,91,17,1,0,0,0,92,90,1,0,0,0,93,95,7,2,0,0,94,93,1,0,0,0,
-		95,98,1,0,0,0,96,94,1,0,0,0,96,97,1,0,0,0,97,99,1,0,0,0,98,96,1,0,0,0,
-		99,103,3,22,11,0,100,102,3,20,10,0,101,100,1,0,0,0,102,105,1,0,0,0,103,
-		101,1,0,0,0,103,104,1,0,0,0,104,19,1,0,0,0,105,103,1,0,0,0,106,107,5,28,
-		0,0,107,118,5,30,0,0,108,109,5,24,0,0,109,110,3,16,8,0,110,111,5,25,0,
-		0,111,118,1,0,0,0,112,114,5,22,0,0,113,115,3,24,12,0,114,113,1,0,0,0,114,
-		115,1,0,0,0,115,116,1,0,0,0,116,118,5,23,0,0,117,106,1,0,0,0,117,108,1,
-		0,0,0,117,112,1,0,0,0,118,21,1,0,0,0,119,136,5,30,0,0,120,136,7,3,0,0,
-		121,122,5,22,0,0,122,123,3,16,8,0,123,124,5,23,0,0,124,136,1,0,0,0,125,
-		127,5,24,0,0,126,128,3,24,12,0,127,126,1,0,0,0,127,128,1,0,0,0,128,129,
-		1,0,0,0,129,136,5,25,0,0,130,132,5,20,0,0,131,133,3,26,13,0,132,131,1,
-		0,0,0,132,133,1,0,0,0,133,134,1,0,0,0,134,136,5,21,0,0,135,119,1,0,0,0,
-		135,120,1,0,0,0,135,121,1,0,0,0,135,125,1,0,0,0,135,130,1,0,0,0,136,23,
-		1,0,0,0,137,142,3,16,8,0,138,139,7,4,0,0,139,141,3,16,8,0,140,138,1,0,
-		0,0,141,144,1,0,0,0,142,140,1,0,0,0,142,143,1,0,0,0,143,146,1,0,0,0,144,
-		142,1,0,0,0,145,147,7,4,0,0,146,145,1,0,0,0,146,147,1,0,0,0,147,25,1,0,
-		0,0,148,153,3,28,14,0,149,150,7,4,0,0,150,152,3,28,14,0,151,149,1,0,0,
-		0,152,155,1,0,0,0,153,151,1,0,0,0,153,154,1,0,0,0,154,157,1,0,0,0,155,
-		153,1,0,0,0,156,158,7,4,0,0,157,156,1,0,0,0,157,158,1,0,0,0,158,27,1,0,
-		0,0,159,160,7,5,0,0,160,161,5,12,0,0,161,162,3,16,8,0,162,29,1,0,0,0,21,
-		35,40,44,48,59,63,70,76,79,90,96,103,114,117,127,132,135,142,146,153,157
+		2,15,7,15,2,16,7,16,2,17,7,17,2,18,7,18,2,19,7,19,1,0,1,0,1,0,1,1,1,1,
+		3,1,46,8,1,1,1,1,1,1,2,3,2,51,8,2,1,2,1,2,3,2,55,8,2,5,2,57,8,2,10,2,12,
+		2,60,9,2,1,3,1,3,1,3,1,4,1,4,1,4,5,4,68,8,4,10,4,12,4,71,9,4,1,4,3,4,74,
+		8,4,1,5,1,5,1,6,1,6,1,6,3,6,81,8,6,1,6,1,6,1,6,1,6,3,6,87,8,6,1,7,3,7,
+		90,8,7,1,7,1,7,1,7,1,7,1,8,1,8,1,8,5,8,99,8,8,10,8,12,8,102,9,8,1,9,5,
+		9,105,8,9,10,9,12,9,108,9,9,1,9,1,9,5,9,112,8,9,10,9,12,9,115,9,9,1,10,
+		1,10,1,10,1,10,1,10,1,10,1,10,1,10,3,10,125,8,10,1,10,3,10,128,8,10,1,
+		11,1,11,1,11,1,11,1,11,1,11,1,11,1,11,3,11,138,8,11,1,11,1,11,1,11,3,11,
+		143,8,11,1,11,3,11,146,8,11,1,12,1,12,1,12,5,12,151,8,12,10,12,12,12,154,
+		9,12,1,12,3,12,157,8,12,1,13,1,13,1,13,5,13,162,8,13,10,13,12,13,165,9,
+		13,1,13,3,13,168,8,13,1,14,1,14,1,14,1,14,1,15,1,15,1,15,1,16,1,16,3,16,
+		179,8,16,1,16,1,16,1,17,1,17,1,17,1,17,1,17,5,17,188,8,17,10,17,12,17,
+		191,9,17,1,17,3,17,194,8,17,1,17,1,17,1,17,1,17,3,17,200,8,17,3,17,202,
+		8,17,1,17,1,17,1,17,1,17,1,17,1,17,5,17,210,8,17,10,17,12,17,213,9,17,
+		1,17,3,17,216,8,17,1,17,1,17,1,17,1,17,3,17,222,8,17,3,17,224,8,17,5,17,
+		226,8,17,10,17,12,17,229,9,17,1,18,5,18,232,8,18,10,18,12,18,235,9,18,
+		1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,3,18,246,8,18,1,18,1,18,1,
+		18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,5,18,258,8,18,10,18,12,18,261,9,
+		18,1,18,3,18,264,8,18,3,18,266,8,18,1,18,1,18,1,18,5,18,271,8,18,10,18,
+		12,18,274,9,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,3,18,285,8,
+		18,5,18,287,8,18,10,18,12,18,290,9,18,1,19,1,19,1,19,1,19,1,19,1,19,1,
+		19,1,19,5,19,300,8,19,10,19,12,19,303,9,19,1,19,3,19,306,8,19,3,19,308,
+		8,19,1,19,1,19,1,19,1,19,1,19,1,19,1,19,1,19,1,19,5,19,319,8,19,10,19,
+		12,19,322,9,19,1,19,3,19,325,8,19,3,19,327,8,19,1,19,3,19,330,8,19,1,19,
+		0,0,20,0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,38,0,6,1,0,
+		31,32,2,0,4,11,14,19,2,0,13,13,15,15,4,0,1,3,27,27,29,29,31,32,2,0,26,
+		26,37,37,1,0,30,32,379,0,40,1,0,0,0,2,43,1,0,0,0,4,50,1,0,0,0,6,61,1,0,
+		0,0,8,64,1,0,0,0,10,75,1,0,0,0,12,86,1,0,0,0,14,89,1,0,0,0,16,95,1,0,0,
+		0,18,106,1,0,0,0,20,127,1,0,0,0,22,145,1,0,0,0,24,147,1,0,0,0,26,158,1,
+		0,0,0,28,169,1,0,0,0,30,173,1,0,0,0,32,176,1,0,0,0,34,201,1,0,0,0,36,233,
+		1,0,0,0,38,329,1,0,0,0,40,41,3,4,2,0,41,42,5,0,0,1,42,1,1,0,0,0,43,45,
+		3,16,8,0,44,46,5,37,0,0,45,44,1,0,0,0,45,46,1,0,0,0,46,47,1,0,0,0,47,48,
+		5,0,0,1,48,3,1,0,0,0,49,51,3,6,3,0,50,49,1,0,0,0,50,51,1,0,0,0,51,58,1,
+		0,0,0,52,54,5,37,0,0,53,55,3,6,3,0,54,53,1,0,0,0,54,55,1,0,0,0,55,57,1,
+		0,0,0,56,52,1,0,0,0,57,60,1,0,0,0,58,56,1,0,0,0,58,59,1,0,0,0,59,5,1,0,
+		0,0,60,58,1,0,0,0,61,62,3,8,4,0,62,63,3,12,6,0,63,7,1,0,0,0,64,69,5,30,
+		0,0,65,66,5,28,0,0,66,68,5,30,0,0,67,65,1,0,0,0,68,71,1,0,0,0,69,67,1,
+		0,0,0,69,70,1,0,0,0,70,73,1,0,0,0,71,69,1,0,0,0,72,74,3,10,5,0,73,72,1,
+		0,0,0,73,74,1,0,0,0,74,9,1,0,0,0,75,76,7,0,0,0,76,11,1,0,0,0,77,78,5,12,
+		0,0,78,80,3,16,8,0,79,81,3,14,7,0,80,79,1,0,0,0,80,81,1,0,0,0,81,87,1,
+		0,0,0,82,83,5,20,0,0,83,84,3,4,2,0,84,85,5,21,0,0,85,87,1,0,0,0,86,77,
+		1,0,0,0,86,82,1,0,0,0,87,13,1,0,0,0,88,90,3,10,5,0,89,88,1,0,0,0,89,90,
+		1,0,0,0,90,91,1,0,0,0,91,92,5,20,0,0,92,93,3,4,2,0,93,94,5,21,0,0,94,15,
+		1,0,0,0,95,100,3,18,9,0,96,97,7,1,0,0,97,99,3,18,9,0,98,96,1,0,0,0,99,
+		102,1,0,0,0,100,98,1,0,0,0,100,101,1,0,0,0,101,17,1,0,0,0,102,100,1,0,
+		0,0,103,105,7,2,0,0,104,103,1,0,0,0,105,108,1,0,0,0,106,104,1,0,0,0,106,
+		107,1,0,0,0,107,109,1,0,0,0,108,106,1,0,0,0,109,113,3,22,11,0,110,112,
+		3,20,10,0,111,110,1,0,0,0,112,115,1,0,0,0,113,111,1,0,0,0,113,114,1,0,
+		0,0,114,19,1,0,0,0,115,113,1,0,0,0,116,117,5,28,0,0,117,128,5,30,0,0,118,
+		119,5,24,0,0,119,120,3,16,8,0,120,121,5,25,0,0,121,128,1,0,0,0,122,124,
+		5,22,0,0,123,125,3,24,12,0,124,123,1,0,0,0,124,125,1,0,0,0,125,126,1,0,
+		0,0,126,128,5,23,0,0,127,116,1,0,0,0,127,118,1,0,0,0,127,122,1,0,0,0,128,
+		21,1,0,0,0,129,146,5,30,0,0,130,146,7,3,0,0,131,132,5,22,0,0,132,133,3,
+		16,8,0,133,134,5,23,0,0,134,146,1,0,0,0,135,137,5,24,0,0,136,138,3,24,
+		12,0,137,136,1,0,0,0,137,138,1,0,0,0,138,139,1,0,0,0,139,146,5,25,0,0,
+		140,142,5,20,0,0,141,143,3,26,13,0,142,141,1,0,0,0,142,143,1,0,0,0,143,
+		144,1,0,0,0,144,146,5,21,0,0,145,129,1,0,0,0,145,130,1,0,0,0,145,131,1,
+		0,0,0,145,135,1,0,0,0,145,140,1,0,0,0,146,23,1,0,0,0,147,152,3,16,8,0,
+		148,149,7,4,0,0,149,151,3,16,8,0,150,148,1,0,0,0,151,154,1,0,0,0,152,150,
+		1,0,0,0,152,153,1,0,0,0,153,156,1,0,0,0,154,152,1,0,0,0,155,157,7,4,0,
+		0,156,155,1,0,0,0,156,157,1,0,0,0,157,25,1,0,0,0,158,163,3,28,14,0,159,
+		160,7,4,0,0,160,162,3,28,14,0,161,159,1,0,0,0,162,165,1,0,0,0,163,161,
+		1,0,0,0,163,164,1,0,0,0,164,167,1,0,0,0,165,163,1,0,0,0,166,168,7,4,0,
+		0,167,166,1,0,0,0,167,168,1,0,0,0,168,27,1,0,0,0,169,170,7,5,0,0,170,171,
+		5,12,0,0,171,172,3,16,8,0,172,29,1,0,0,0,173,174,3,34,17,0,174,175,5,0,
+		0,1,175,31,1,0,0,0,176,178,3,36,18,0,177,179,5,37,0,0,178,177,1,0,0,0,
+		178,179,1,0,0,0,179,180,1,0,0,0,180,181,5,0,0,1,181,33,1,0,0,0,182,199,
+		5,30,0,0,183,184,5,12,0,0,184,200,3,36,18,0,185,186,5,28,0,0,186,188,5,
+		30,0,0,187,185,1,0,0,0,188,191,1,0,0,0,189,187,1,0,0,0,189,190,1,0,0,0,
+		190,193,1,0,0,0,191,189,1,0,0,0,192,194,5,31,0,0,193,192,1,0,0,0,193,194,
+		1,0,0,0,194,195,1,0,0,0,195,196,5,20,0,0,196,197,3,34,17,0,197,198,5,21,
+		0,0,198,200,1,0,0,0,199,183,1,0,0,0,199,189,1,0,0,0,200,202,1,0,0,0,201,
+		182,1,0,0,0,201,202,1,0,0,0,202,227,1,0,0,0,203,223,5,37,0,0,204,221,5,
+		30,0,0,205,206,5,12,0,0,206,222,3,36,18,0,207,208,5,28,0,0,208,210,5,30,
+		0,0,209,207,1,0,0,0,210,213,1,0,0,0,211,209,1,0,0,0,211,212,1,0,0,0,212,
+		215,1,0,0,0,213,211,1,0,0,0,214,216,5,31,0,0,215,214,1,0,0,0,215,216,1,
+		0,0,0,216,217,1,0,0,0,217,218,5,20,0,0,218,219,3,34,17,0,219,220,5,21,
+		0,0,220,222,1,0,0,0,221,205,1,0,0,0,221,211,1,0,0,0,222,224,1,0,0,0,223,
+		204,1,0,0,0,223,224,1,0,0,0,224,226,1,0,0,0,225,203,1,0,0,0,226,229,1,
+		0,0,0,227,225,1,0,0,0,227,228,1,0,0,0,228,35,1,0,0,0,229,227,1,0,0,0,230,
+		232,7,2,0,0,231,230,1,0,0,0,232,235,1,0,0,0,233,231,1,0,0,0,233,234,1,
+		0,0,0,234,245,1,0,0,0,235,233,1,0,0,0,236,246,5,30,0,0,237,246,5,29,0,
+		0,238,246,5,27,0,0,239,246,5,31,0,0,240,246,5,32,0,0,241,246,5,1,0,0,242,
+		246,5,2,0,0,243,246,5,3,0,0,244,246,3,38,19,0,245,236,1,0,0,0,245,237,
+		1,0,0,0,245,238,1,0,0,0,245,239,1,0,0,0,245,240,1,0,0,0,245,241,1,0,0,
+		0,245,242,1,0,0,0,245,243,1,0,0,0,245,244,1,0,0,0,246,288,1,0,0,0,247,
+		248,5,28,0,0,248,287,5,30,0,0,249,250,5,24,0,0,250,251,3,36,18,0,251,252,
+		5,25,0,0,252,287,1,0,0,0,253,265,5,22,0,0,254,259,3,36,18,0,255,256,5,
+		26,0,0,256,258,3,36,18,0,257,255,1,0,0,0,258,261,1,0,0,0,259,257,1,0,0,
+		0,259,260,1,0,0,0,260,263,1,0,0,0,261,259,1,0,0,0,262,264,5,26,0,0,263,
+		262,1,0,0,0,263,264,1,0,0,0,264,266,1,0,0,0,265,254,1,0,0,0,265,266,1,
+		0,0,0,266,267,1,0,0,0,267,287,5,23,0,0,268,272,7,1,0,0,269,271,7,2,0,0,
+		270,269,1,0,0,0,271,274,1,0,0,0,272,270,1,0,0,0,272,273,1,0,0,0,273,284,
+		1,0,0,0,274,272,1,0,0,0,275,285,5,30,0,0,276,285,5,29,0,0,277,285,5,27,
+		0,0,278,285,5,31,0,0,279,285,5,32,0,0,280,285,5,1,0,0,281,285,5,2,0,0,
+		282,285,5,3,0,0,283,285,3,38,19,0,284,275,1,0,0,0,284,276,1,0,0,0,284,
+		277,1,0,0,0,284,278,1,0,0,0,284,279,1,0,0,0,284,280,1,0,0,0,284,281,1,
+		0,0,0,284,282,1,0,0,0,284,283,1,0,0,0,285,287,1,0,0,0,286,247,1,0,0,0,
+		286,249,1,0,0,0,286,253,1,0,0,0,286,268,1,0,0,0,287,290,1,0,0,0,288,286,
+		1,0,0,0,288,289,1,0,0,0,289,37,1,0,0,0,290,288,1,0,0,0,291,292,5,22,0,
+		0,292,293,3,36,18,0,293,294,5,23,0,0,294,330,1,0,0,0,295,307,5,24,0,0,
+		296,301,3,36,18,0,297,298,5,26,0,0,298,300,3,36,18,0,299,297,1,0,0,0,300,
+		303,1,0,0,0,301,299,1,0,0,0,301,302,1,0,0,0,302,305,1,0,0,0,303,301,1,
+		0,0,0,304,306,5,26,0,0,305,304,1,0,0,0,305,306,1,0,0,0,306,308,1,0,0,0,
+		307,296,1,0,0,0,307,308,1,0,0,0,308,309,1,0,0,0,309,330,5,25,0,0,310,326,
+		5,20,0,0,311,312,7,5,0,0,312,313,5,12,0,0,313,320,3,36,18,0,314,315,5,
+		26,0,0,315,316,7,5,0,0,316,317,5,12,0,0,317,319,3,36,18,0,318,314,1,0,
+		0,0,319,322,1,0,0,0,320,318,1,0,0,0,320,321,1,0,0,0,321,324,1,0,0,0,322,
+		320,1,0,0,0,323,325,5,26,0,0,324,323,1,0,0,0,324,325,1,0,0,0,325,327,1,
+		0,0,0,326,311,1,0,0,0,326,327,1,0,0,0,327,328,1,0,0,0,328,330,5,21,0,0,
+		329,291,1,0,0,0,329,295,1,0,0,0,329,310,1,0,0,0,330,39,1,0,0,0,47,45,50,
+		54,58,69,73,80,86,89,100,106,113,124,127,137,142,145,152,156,163,167,178,
+		189,193,199,201,211,215,221,223,227,233,245,259,263,265,272,284,286,288,
+		301,305,307,320,324,326,329
 	};
 
 	public static readonly ATN _ATN =

@@ -1,0 +1,76 @@
+using System.Runtime.InteropServices;
+using River.Benchmarks.Syntax;
+
+namespace River.Benchmarks.Language;
+
+/// <summary>
+/// The language benchmark's stages timed by the running thread's CPU clock instead of the wall clock: on a shared,
+/// loaded machine BenchmarkDotNet's wall-clock means mostly measure waiting for a core (and garbage collections
+/// stretched by it), while the thread's CPU time is what the code costs. Prints, per stage, the best of N rounds and
+/// the collections per round. Not a replacement for the BenchmarkDotNet figures on a quiet machine.
+/// Run: <c>dotnet run -c Release --project bench/River.Benchmarks -- language-cpu [ROUNDS]</c>.
+/// </summary>
+public static partial class LanguageCpuSplit
+{
+    private const int ThreadCpuClock = 3; // CLOCK_THREAD_CPUTIME_ID on Linux
+
+    /// <summary>Runs the rounds and prints the table.</summary>
+    public static void Run(int rounds)
+    {
+        var language = new LanguageBenchmarks { Blocks = 10_000 };
+        language.Setup();
+        var parse = new ParseBenchmarks { Blocks = 10_000 };
+        parse.Setup();
+        var stages = new (string Name, Func<int> Work)[]
+        {
+            ("System.Text.Json JsonDocument.Parse + walk", language.JsonDom),
+            ("River scanner only", parse.Scan),
+            ("River parse (scanner + ANTLR + AST)", parse.Parse),
+            ("River parse + evaluate into typed arguments", language.ParseAndEvaluate),
+        };
+
+        var best = new double[stages.Length];
+        var collections = new int[stages.Length];
+        Array.Fill(best, double.MaxValue);
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var i = 0; i < stages.Length; i++)
+            {
+                var gcBefore = GC.CollectionCount(0);
+                var start = ThreadCpuMilliseconds();
+                stages[i].Work();
+                best[i] = Math.Min(best[i], ThreadCpuMilliseconds() - start);
+                collections[i] += GC.CollectionCount(0) - gcBefore;
+            }
+        }
+
+        Console.WriteLine($"thread CPU time, best of {rounds} rounds; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        for (var i = 0; i < stages.Length; i++)
+        {
+            Console.WriteLine($"{stages[i].Name,-46} {best[i],8:F1} ms  {best[i] / best[0],5:F1}x JSON  {(double)collections[i] / rounds,4:F1} gen0 GCs/round");
+        }
+    }
+
+    private static double ThreadCpuMilliseconds()
+    {
+        if (Native.ClockGetTime(ThreadCpuClock, out var ts) != 0)
+        {
+            throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+        }
+
+        return (ts.Seconds * 1000.0) + (ts.Nanoseconds / 1e6);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    private static partial class Native
+    {
+        [LibraryImport("libc", EntryPoint = "clock_gettime")]
+        public static partial int ClockGetTime(int clock, out TimeSpec time);
+    }
+}

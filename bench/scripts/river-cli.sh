@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Sourced by the benchmark scripts: publishes the Release CLI once (as ./river does) and sets RIVER to the command.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cli="$root/artifacts/river/River.Cli.dll"
+cli="$root/artifacts/river/River.Cli"
 if [[ "${RIVER_SKIP_BUILD:-0}" != 1 ]]; then
   # ./river rebuilds only when sources changed; --version is the cheapest command that triggers it.
   "$root/river" --version >/dev/null
 fi
-[[ -f "$cli" ]] || { echo "no Release build at $cli" >&2; exit 1; }
-RIVER=(dotnet "$cli")
+[[ -x "$cli" ]] || { echo "no Release build at $cli" >&2; exit 1; }
+# The native launcher of the ReadyToRun publish, as ./river runs it (without the wrapper's own up-to-date check).
+RIVER=("$cli")

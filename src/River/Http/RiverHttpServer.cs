@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using River.Runtime;
 
@@ -20,7 +19,7 @@ namespace River.Http;
 /// </summary>
 public sealed class RiverHttpServer : IAsyncDisposable
 {
-    private const string ComponentPrefix = "/api/v0/component/";
+    private static readonly string[] Get = [HttpMethods.Get];
     private readonly ComponentController _controller;
     private readonly Func<CancellationToken, Task<ApplyResult>> _reload;
     private readonly string _listenAddress;
@@ -56,12 +55,12 @@ public sealed class RiverHttpServer : IAsyncDisposable
             options.Listen(endpoint);
             options.Listen(Transport.EndPoint);
         });
-        builder.Services.AddRoutingCore();
         builder.Services.AddSingleton<IConnectionListenerFactory>(Transport);
         var app = builder.Build();
-        app.UseRouting();
-        MapRoutes(app);
-        app.MapRiverUi();
+        var router = new HttpRouter();
+        MapRoutes(router);
+        UiAssets.MapRiverUi(router);
+        app.Run(router.DispatchAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
@@ -69,19 +68,19 @@ public sealed class RiverHttpServer : IAsyncDisposable
         Address = bound is null ? null : new Uri(bound);
     }
 
-    private void MapRoutes(WebApplication app)
+    private void MapRoutes(HttpRouter router)
     {
-        app.MapGet("/-/ready", context => Ready
+        router.Map("/-/ready", Get, (context, _) => Ready
             ? Text(context, StatusCodes.Status200OK, "River is ready.\n")
             : Text(context, StatusCodes.Status503ServiceUnavailable, "River is not ready.\n"));
-        app.MapGet("/-/healthy", context =>
+        router.Map("/-/healthy", Get, (context, _) =>
         {
             var unhealthy = _controller.Components.Where(n => n.Health.State == HealthState.Unhealthy).Select(n => n.Id).ToList();
             return unhealthy.Count == 0
                 ? Text(context, StatusCodes.Status200OK, "All River components are healthy.\n")
                 : Text(context, StatusCodes.Status500InternalServerError, "unhealthy components: " + string.Join(", ", unhealthy) + "\n");
         });
-        app.MapMethods("/-/reload", [HttpMethods.Get, HttpMethods.Post], async context =>
+        router.Map("/-/reload", [HttpMethods.Get, HttpMethods.Post], async (context, _) =>
         {
             var result = await _reload(context.RequestAborted).ConfigureAwait(false);
             if (result.Success)
@@ -98,7 +97,7 @@ public sealed class RiverHttpServer : IAsyncDisposable
 
             await Text(context, StatusCodes.Status400BadRequest, text.ToString()).ConfigureAwait(false);
         });
-        app.MapGet("/metrics", async context =>
+        router.Map("/metrics", Get, async (context, _) =>
         {
             // Health changes between evaluations (a run loop failing), so the gauge is refreshed at scrape time.
             _controller.Metrics.SetRunning(_controller.Components);
@@ -108,7 +107,7 @@ public sealed class RiverHttpServer : IAsyncDisposable
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await context.Response.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);
         });
-        app.MapGet("/api/v0/web/components", context => Json(context, StatusCodes.Status200OK, writer =>
+        router.Map("/api/v0/web/components", Get, (context, _) => Json(context, StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartArray();
             foreach (var node in _controller.Components)
@@ -118,14 +117,14 @@ public sealed class RiverHttpServer : IAsyncDisposable
 
             writer.WriteEndArray();
         }));
-        app.MapGet("/api/v0/web/components/{**id}", context =>
+        router.Map("/api/v0/web/components/{**}", Get, (context, id) =>
         {
-            var id = (string?)context.Request.RouteValues["id"] ?? string.Empty;
+            id ??= string.Empty;
             return _controller.TryGetComponent(id, out var node)
                 ? Json(context, StatusCodes.Status200OK, writer => ComponentJson.Write(writer, _controller, node, detail: true))
                 : Text(context, StatusCodes.Status404NotFound, "404 page not found\n");
         });
-        app.MapGet("/api/v0/web/status", context => Json(context, StatusCodes.Status200OK, writer =>
+        router.Map("/api/v0/web/status", Get, (context, _) => Json(context, StatusCodes.Status200OK, writer =>
         {
             var last = _controller.LastResult;
             writer.WriteStartObject();
@@ -158,16 +157,16 @@ public sealed class RiverHttpServer : IAsyncDisposable
 
             writer.WriteEndObject();
         }));
-        app.Map(ComponentPrefix + "{**rest}", ServeComponentRouteAsync);
+        router.Map("/api/v0/component/{**}", [], ServeComponentRouteAsync);
     }
 
     /// <summary>
     /// <c>/api/v0/component/{id}/{path}</c>: the id is the longest prefix of the path (split at <c>/</c>) naming an
     /// installed component, as Alloy resolves it; the rest is the component-relative path.
     /// </summary>
-    private Task ServeComponentRouteAsync(HttpContext context)
+    private Task ServeComponentRouteAsync(HttpContext context, string? rest)
     {
-        var rest = (string?)context.Request.RouteValues["rest"] ?? string.Empty;
+        rest ??= string.Empty;
         var cut = rest.Length;
         while (cut > 0)
         {

@@ -2,13 +2,15 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using River.Runtime;
 
 namespace River.Http;
@@ -23,7 +25,7 @@ public sealed class RiverHttpServer : IAsyncDisposable
     private readonly ComponentController _controller;
     private readonly Func<CancellationToken, Task<ApplyResult>> _reload;
     private readonly string _listenAddress;
-    private WebApplication? _app;
+    private KestrelServer? _server;
 
     /// <summary>Creates the server; <paramref name="reload"/> is what <c>/-/reload</c> runs.</summary>
     public RiverHttpServer(string listenAddress, ComponentController controller, InMemoryTransport transport, Func<CancellationToken, Task<ApplyResult>> reload)
@@ -43,27 +45,34 @@ public sealed class RiverHttpServer : IAsyncDisposable
     /// <summary>The TCP address actually bound (the real port when 0 was asked for).</summary>
     public Uri? Address { get; private set; }
 
-    /// <summary>Binds the listeners and starts serving. Throws <see cref="IOException"/> when the address is taken.</summary>
+    /// <summary>
+    /// Binds the listeners and starts serving. Throws <see cref="IOException"/> when the address is taken.
+    /// Kestrel runs on its own, without the generic host, dependency injection or endpoint routing: a server with a
+    /// fixed route table needs none of them, and building them was a large part of the time to <c>/-/ready</c>.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var endpoint = ParseListenAddress(_listenAddress);
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(options =>
-        {
-            options.AddServerHeader = false;
-            options.Listen(endpoint);
-            options.Listen(Transport.EndPoint);
-        });
-        builder.Services.AddSingleton<IConnectionListenerFactory>(Transport);
-        var app = builder.Build();
+        var options = new KestrelServerOptions { AddServerHeader = false };
+        options.Listen(endpoint);
+        options.Listen(Transport.EndPoint);
+        var sockets = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), NullLoggerFactory.Instance);
+        var server = new KestrelServer(Options.Create(options), new TransportSelector(sockets, Transport), NullLoggerFactory.Instance);
         var router = new HttpRouter();
         MapRoutes(router);
         UiAssets.MapRiverUi(router);
-        app.Run(router.DispatchAsync);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        _app = app;
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        try
+        {
+            await server.StartAsync(new Application(router.DispatchAsync), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+
+        _server = server;
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses;
         var bound = addresses?.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal) && !a.Contains(Transport.EndPoint.Address, StringComparison.Ordinal));
         Address = bound is null ? null : new Uri(bound);
     }
@@ -236,14 +245,34 @@ public sealed class RiverHttpServer : IAsyncDisposable
     /// <summary>Stops serving.</summary>
     public async Task StopAsync()
     {
-        if (_app is { } app)
+        if (_server is { } server)
         {
-            _app = null;
-            await app.StopAsync().ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
+            _server = null;
+            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            server.Dispose();
         }
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>One transport for Kestrel: in-memory endpoints to River's in-memory transport, the rest to sockets.</summary>
+    private sealed class TransportSelector(IConnectionListenerFactory sockets, InMemoryTransport memory) : IConnectionListenerFactory
+    {
+        public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
+            memory.CanBind(endpoint) ? memory.BindAsync(endpoint, cancellationToken) : sockets.BindAsync(endpoint, cancellationToken);
+    }
+
+    /// <summary>The request pipeline Kestrel calls: a plain <see cref="DefaultHttpContext"/> handed to the router.</summary>
+    private sealed class Application(RequestDelegate handler) : IHttpApplication<HttpContext>
+    {
+        public HttpContext CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);
+
+        public Task ProcessRequestAsync(HttpContext context) => handler(context);
+
+        public void DisposeContext(HttpContext context, Exception? exception)
+        {
+            // Nothing pooled or scoped per request: the context is left to the garbage collector.
+        }
+    }
 }

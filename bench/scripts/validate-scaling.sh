@@ -24,4 +24,8 @@ import json, sys, statistics
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 one, many = statistics.median(r["validate 1 block"]["times"]), statistics.median(r["validate 10000 blocks"]["times"])
 print(f"median: 1 block {one*1000:.0f} ms, 10000 blocks {many*1000:.0f} ms, ratio {many/one:.2f}x (goal <= 4x)")
+# CPU (user + system, means): on a loaded machine the wall time is mostly waiting for a core.
+cpu = {k: (v["user"] + v["system"]) for k, v in r.items()}
+c1, cn = cpu["validate 1 block"], cpu["validate 10000 blocks"]
+print(f"CPU: 1 block {c1*1000:.0f} ms, 10000 blocks {cn*1000:.0f} ms, ratio {cn/c1:.2f}x")
 PY

@@ -2,14 +2,15 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using River.Runtime;
 
 namespace River.Http;
@@ -20,11 +21,11 @@ namespace River.Http;
 /// </summary>
 public sealed class RiverHttpServer : IAsyncDisposable
 {
-    private const string ComponentPrefix = "/api/v0/component/";
+    private static readonly string[] Get = [HttpMethods.Get];
     private readonly ComponentController _controller;
     private readonly Func<CancellationToken, Task<ApplyResult>> _reload;
     private readonly string _listenAddress;
-    private WebApplication? _app;
+    private KestrelServer? _server;
 
     /// <summary>Creates the server; <paramref name="reload"/> is what <c>/-/reload</c> runs.</summary>
     public RiverHttpServer(string listenAddress, ComponentController controller, InMemoryTransport transport, Func<CancellationToken, Task<ApplyResult>> reload)
@@ -44,44 +45,51 @@ public sealed class RiverHttpServer : IAsyncDisposable
     /// <summary>The TCP address actually bound (the real port when 0 was asked for).</summary>
     public Uri? Address { get; private set; }
 
-    /// <summary>Binds the listeners and starts serving. Throws <see cref="IOException"/> when the address is taken.</summary>
+    /// <summary>
+    /// Binds the listeners and starts serving. Throws <see cref="IOException"/> when the address is taken.
+    /// Kestrel runs on its own, without the generic host, dependency injection or endpoint routing: a server with a
+    /// fixed route table needs none of them, and building them was a large part of the time to <c>/-/ready</c>.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var endpoint = ParseListenAddress(_listenAddress);
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(options =>
+        var options = new KestrelServerOptions { AddServerHeader = false };
+        options.Listen(endpoint);
+        options.Listen(Transport.EndPoint);
+        var sockets = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), NullLoggerFactory.Instance);
+        var server = new KestrelServer(Options.Create(options), new TransportSelector(sockets, Transport), NullLoggerFactory.Instance);
+        var router = new HttpRouter();
+        MapRoutes(router);
+        UiAssets.MapRiverUi(router);
+        try
         {
-            options.AddServerHeader = false;
-            options.Listen(endpoint);
-            options.Listen(Transport.EndPoint);
-        });
-        builder.Services.AddRoutingCore();
-        builder.Services.AddSingleton<IConnectionListenerFactory>(Transport);
-        var app = builder.Build();
-        app.UseRouting();
-        MapRoutes(app);
-        app.MapRiverUi();
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        _app = app;
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+            await server.StartAsync(new Application(router.DispatchAsync), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+
+        _server = server;
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses;
         var bound = addresses?.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal) && !a.Contains(Transport.EndPoint.Address, StringComparison.Ordinal));
         Address = bound is null ? null : new Uri(bound);
     }
 
-    private void MapRoutes(WebApplication app)
+    private void MapRoutes(HttpRouter router)
     {
-        app.MapGet("/-/ready", context => Ready
+        router.Map("/-/ready", Get, (context, _) => Ready
             ? Text(context, StatusCodes.Status200OK, "River is ready.\n")
             : Text(context, StatusCodes.Status503ServiceUnavailable, "River is not ready.\n"));
-        app.MapGet("/-/healthy", context =>
+        router.Map("/-/healthy", Get, (context, _) =>
         {
             var unhealthy = _controller.Components.Where(n => n.Health.State == HealthState.Unhealthy).Select(n => n.Id).ToList();
             return unhealthy.Count == 0
                 ? Text(context, StatusCodes.Status200OK, "All River components are healthy.\n")
                 : Text(context, StatusCodes.Status500InternalServerError, "unhealthy components: " + string.Join(", ", unhealthy) + "\n");
         });
-        app.MapMethods("/-/reload", [HttpMethods.Get, HttpMethods.Post], async context =>
+        router.Map("/-/reload", [HttpMethods.Get, HttpMethods.Post], async (context, _) =>
         {
             var result = await _reload(context.RequestAborted).ConfigureAwait(false);
             if (result.Success)
@@ -98,7 +106,7 @@ public sealed class RiverHttpServer : IAsyncDisposable
 
             await Text(context, StatusCodes.Status400BadRequest, text.ToString()).ConfigureAwait(false);
         });
-        app.MapGet("/metrics", async context =>
+        router.Map("/metrics", Get, async (context, _) =>
         {
             // Health changes between evaluations (a run loop failing), so the gauge is refreshed at scrape time.
             _controller.Metrics.SetRunning(_controller.Components);
@@ -108,7 +116,7 @@ public sealed class RiverHttpServer : IAsyncDisposable
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await context.Response.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);
         });
-        app.MapGet("/api/v0/web/components", context => Json(context, StatusCodes.Status200OK, writer =>
+        router.Map("/api/v0/web/components", Get, (context, _) => Json(context, StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartArray();
             foreach (var node in _controller.Components)
@@ -118,14 +126,14 @@ public sealed class RiverHttpServer : IAsyncDisposable
 
             writer.WriteEndArray();
         }));
-        app.MapGet("/api/v0/web/components/{**id}", context =>
+        router.Map("/api/v0/web/components/{**}", Get, (context, id) =>
         {
-            var id = (string?)context.Request.RouteValues["id"] ?? string.Empty;
+            id ??= string.Empty;
             return _controller.TryGetComponent(id, out var node)
                 ? Json(context, StatusCodes.Status200OK, writer => ComponentJson.Write(writer, _controller, node, detail: true))
                 : Text(context, StatusCodes.Status404NotFound, "404 page not found\n");
         });
-        app.MapGet("/api/v0/web/status", context => Json(context, StatusCodes.Status200OK, writer =>
+        router.Map("/api/v0/web/status", Get, (context, _) => Json(context, StatusCodes.Status200OK, writer =>
         {
             var last = _controller.LastResult;
             writer.WriteStartObject();
@@ -158,16 +166,16 @@ public sealed class RiverHttpServer : IAsyncDisposable
 
             writer.WriteEndObject();
         }));
-        app.Map(ComponentPrefix + "{**rest}", ServeComponentRouteAsync);
+        router.Map("/api/v0/component/{**}", [], ServeComponentRouteAsync);
     }
 
     /// <summary>
     /// <c>/api/v0/component/{id}/{path}</c>: the id is the longest prefix of the path (split at <c>/</c>) naming an
     /// installed component, as Alloy resolves it; the rest is the component-relative path.
     /// </summary>
-    private Task ServeComponentRouteAsync(HttpContext context)
+    private Task ServeComponentRouteAsync(HttpContext context, string? rest)
     {
-        var rest = (string?)context.Request.RouteValues["rest"] ?? string.Empty;
+        rest ??= string.Empty;
         var cut = rest.Length;
         while (cut > 0)
         {
@@ -237,14 +245,34 @@ public sealed class RiverHttpServer : IAsyncDisposable
     /// <summary>Stops serving.</summary>
     public async Task StopAsync()
     {
-        if (_app is { } app)
+        if (_server is { } server)
         {
-            _app = null;
-            await app.StopAsync().ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
+            _server = null;
+            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            server.Dispose();
         }
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>One transport for Kestrel: in-memory endpoints to River's in-memory transport, the rest to sockets.</summary>
+    private sealed class TransportSelector(IConnectionListenerFactory sockets, InMemoryTransport memory) : IConnectionListenerFactory
+    {
+        public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
+            memory.CanBind(endpoint) ? memory.BindAsync(endpoint, cancellationToken) : sockets.BindAsync(endpoint, cancellationToken);
+    }
+
+    /// <summary>The request pipeline Kestrel calls: a plain <see cref="DefaultHttpContext"/> handed to the router.</summary>
+    private sealed class Application(RequestDelegate handler) : IHttpApplication<HttpContext>
+    {
+        public HttpContext CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);
+
+        public Task ProcessRequestAsync(HttpContext context) => handler(context);
+
+        public void DisposeContext(HttpContext context, Exception? exception)
+        {
+            // Nothing pooled or scoped per request: the context is left to the garbage collector.
+        }
+    }
 }

@@ -1,9 +1,7 @@
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace River.Http;
 
@@ -23,26 +21,26 @@ public static class UiAssets
     public static IReadOnlyCollection<string> Paths => AllAssets.Value.Keys;
 
     /// <summary>
-    /// Maps the UI onto <paramref name="endpoints"/>: the pages <c>/</c>, <c>/graph</c> and <c>/component/{id}</c> all
+    /// Maps the UI onto <paramref name="router"/>: the pages <c>/</c>, <c>/graph</c> and <c>/component/{id}</c> all
     /// answer <c>index.html</c> (the page script routes on the path), and <c>/ui/{path}</c> answers the assets.
     /// Throws <see cref="InvalidOperationException"/> when the assembly was built without the assets.
     /// </summary>
-    public static IEndpointRouteBuilder MapRiverUi(this IEndpointRouteBuilder endpoints)
+    internal static void MapRiverUi(HttpRouter router)
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(router);
         var assets = AllAssets.Value;
         if (!assets.TryGetValue("index.html", out var index))
         {
             throw new InvalidOperationException("River was built without its UI: the embedded resource ui/index.html is missing");
         }
 
-        endpoints.MapGet("/", context => ServeAsync(context, index));
-        endpoints.MapGet("/graph", context => ServeAsync(context, index));
-        endpoints.MapGet("/component/{**id}", context => ServeAsync(context, index));
-        endpoints.MapGet("/ui/{**path}", context =>
+        string[] get = [HttpMethods.Get];
+        router.Map("/", get, (context, _) => ServeAsync(context, index));
+        router.Map("/graph", get, (context, _) => ServeAsync(context, index));
+        router.Map("/component/{**}", get, (context, _) => ServeAsync(context, index));
+        router.Map("/ui/{**}", get, (context, path) =>
         {
-            var path = (string?)context.Request.RouteValues["path"] ?? string.Empty;
-            if (assets.TryGetValue(path, out var asset))
+            if (assets.TryGetValue(path ?? string.Empty, out var asset))
             {
                 return ServeAsync(context, asset);
             }
@@ -51,7 +49,6 @@ public static class UiAssets
             context.Response.ContentType = "text/plain; charset=utf-8";
             return context.Response.WriteAsync("404 page not found\n", context.RequestAborted);
         });
-        return endpoints;
     }
 
     private static Task ServeAsync(HttpContext context, Asset asset)

@@ -15,28 +15,65 @@ public sealed record SchemaField(string Name, bool IsBlock, bool Required, Prope
 {
     private Func<object, object?>? _getter;
     private Action<object, object?>? _setter;
+    private int _getterUses;
+    private int _setterUses;
 
     /// <summary>The position of the field in <see cref="RiverSchema.Fields"/> (decoders index per-decode state by it).</summary>
     public int Index { get; internal init; }
 
     /// <summary>
-    /// Reads the property through a delegate compiled once (decoding and encoding do this for every block, where
-    /// <see cref="PropertyInfo.GetValue(object)"/> would cost reflection each time).
+    /// Reads the property: through reflection for its first <see cref="CompiledAccessors.CompileAfter"/> uses, then
+    /// through a delegate compiled once (decoding and encoding do this for every block of a large config, where
+    /// reflection would cost each time, while compiling for a field read once would only slow start-up).
     /// </summary>
-    public object? GetValue(object instance) => (_getter ??= CompiledAccessors.Getter(Property))(instance);
+    public object? GetValue(object instance)
+    {
+        if (_getter is { } getter)
+        {
+            return getter(instance);
+        }
+
+        return Interlocked.Increment(ref _getterUses) > CompiledAccessors.CompileAfter
+            ? (_getter = CompiledAccessors.Getter(Property))(instance)
+            : Property.GetValue(instance);
+    }
 
     /// <summary>
-    /// Writes the property through a delegate compiled once. As with <see cref="PropertyInfo.SetValue(object, object)"/>,
-    /// an exception thrown by the setter arrives wrapped in a <see cref="TargetInvocationException"/>, and null writes a
-    /// value type's default.
+    /// Writes the property (reflection first, then a compiled delegate, as <see cref="GetValue"/>). As with
+    /// <see cref="PropertyInfo.SetValue(object, object)"/>, an exception thrown by the setter arrives wrapped in a
+    /// <see cref="TargetInvocationException"/>, and null writes a value type's default.
     /// </summary>
-    public void SetValue(object instance, object? value) => (_setter ??= CompiledAccessors.Setter(Property))(instance, value);
+    public void SetValue(object instance, object? value)
+    {
+        if (_setter is { } setter)
+        {
+            setter(instance, value);
+            return;
+        }
+
+        if (Interlocked.Increment(ref _setterUses) > CompiledAccessors.CompileAfter)
+        {
+            (_setter = CompiledAccessors.Setter(Property))(instance, value);
+        }
+        else
+        {
+            Property.SetValue(instance, value);
+        }
+    }
 }
 
 /// <summary>Property accessors and constructors compiled once from expression trees, with reflection's behaviour.</summary>
 internal static class CompiledAccessors
 {
+    /// <summary>
+    /// Uses of an accessor or constructor served by reflection before it is compiled. Compiling costs far more than one
+    /// reflective call (the expression compiler and a JIT of the delegate), so a small config, or a field that few
+    /// blocks set, never pays for it; a 10 000-block config compiles each accessor once early on.
+    /// </summary>
+    public const int CompileAfter = 32;
+
     private static readonly ConcurrentDictionary<Type, Func<object>?> Factories = new();
+    private static readonly ConcurrentDictionary<Type, int> CreateUses = new();
 
     /// <summary>A getter delegate; falls back to reflection when the property has no public getter.</summary>
     public static Func<object, object?> Getter(PropertyInfo property)
@@ -116,8 +153,24 @@ internal static class CompiledAccessors
         };
     });
 
-    /// <summary>Creates an instance as <see cref="Activator.CreateInstance(Type)"/> does, through a compiled constructor when possible.</summary>
-    public static object? Create(Type type) => Factory(type) is { } factory ? factory() : Activator.CreateInstance(type);
+    /// <summary>
+    /// Creates an instance as <see cref="Activator.CreateInstance(Type)"/> does: through <see cref="Activator"/> for the
+    /// first <see cref="CompileAfter"/> instances of a type, then through a compiled constructor when possible.
+    /// </summary>
+    public static object? Create(Type type)
+    {
+        if (Factories.TryGetValue(type, out var compiled))
+        {
+            return compiled is null ? Activator.CreateInstance(type) : compiled();
+        }
+
+        if (CreateUses.AddOrUpdate(type, 1, static (_, uses) => uses + 1) <= CompileAfter)
+        {
+            return Activator.CreateInstance(type);
+        }
+
+        return Factory(type) is { } factory ? factory() : Activator.CreateInstance(type);
+    }
 }
 
 /// <summary>

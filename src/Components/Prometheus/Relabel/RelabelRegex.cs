@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -12,6 +13,13 @@ public sealed class RelabelRegex
 {
     /// <summary>The default regex, <c>(.*)</c>.</summary>
     public const string DefaultPattern = "(.*)";
+
+    // Every relabel rule of every component compiles its regex (when validated and again when built), and large
+    // configs repeat the same few patterns (the default above all): an instance is immutable and a Regex is
+    // thread-safe, so one compiled instance per pattern is shared. Bounded so that ever-changing patterns across
+    // reloads cannot grow it without end; past the bound, patterns are simply compiled each time.
+    private const int CacheLimit = 4096;
+    private static readonly ConcurrentDictionary<string, RelabelRegex> Cache = new(StringComparer.Ordinal);
 
     private readonly Regex _regex;
     private readonly Dictionary<string, int> _namedGroups;
@@ -29,13 +37,21 @@ public sealed class RelabelRegex
     /// <summary>Compiles <paramref name="pattern"/>; on failure <paramref name="error"/> says why.</summary>
     public static RelabelRegex? TryCreate(string pattern, out string? error)
     {
+        ArgumentNullException.ThrowIfNull(pattern);
+        if (Cache.TryGetValue(pattern, out var cached))
+        {
+            error = null;
+            return cached;
+        }
+
         try
         {
             var (translated, names) = Translate(pattern);
             // \z, not $: .NET's $ also matches before a final newline, Go's does not.
             var regex = new Regex("^(?:" + translated + ")\\z", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
             error = null;
-            return new RelabelRegex(pattern, regex, names);
+            var created = new RelabelRegex(pattern, regex, names);
+            return Cache.Count < CacheLimit ? Cache.GetOrAdd(pattern, created) : created;
         }
         catch (ArgumentException e)
         {

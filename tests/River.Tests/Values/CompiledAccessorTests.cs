@@ -1,0 +1,100 @@
+using System.Reflection;
+using River.Values;
+using Xunit;
+
+namespace River.Tests.Values;
+
+/// <summary>
+/// Schema accessors start on reflection and switch to compiled delegates after <see cref="CompiledAccessors.CompileAfter"/>
+/// uses: both phases must behave the same, including the errors reflection reports.
+/// </summary>
+public sealed class CompiledAccessorTests
+{
+    private const int Uses = (CompiledAccessors.CompileAfter * 2) + 5;
+
+    [Fact]
+    public void AFieldReadsAndWritesTheSameBeforeAndAfterItIsCompiled()
+    {
+        var schema = RiverSchema.For(typeof(Sample))!;
+        var name = schema.Fields.Single(f => f.Name == "name");
+        var count = schema.Fields.Single(f => f.Name == "count");
+        for (var i = 0; i < Uses; i++)
+        {
+            var sample = new Sample();
+            name.SetValue(sample, $"n{i}");
+            count.SetValue(sample, i);
+            Assert.Equal($"n{i}", name.GetValue(sample));
+            Assert.Equal(i, count.GetValue(sample));
+
+            // null into a value type writes its default, as PropertyInfo.SetValue does.
+            count.SetValue(sample, null);
+            Assert.Equal(0, sample.Count);
+        }
+    }
+
+    [Fact]
+    public void ASetterExceptionArrivesWrappedInBothPhases()
+    {
+        var limit = RiverSchema.For(typeof(Sample))!.Fields.Single(f => f.Name == "limit");
+        for (var i = 0; i < Uses; i++)
+        {
+            var error = Assert.Throws<TargetInvocationException>(() => limit.SetValue(new Sample(), -1));
+            Assert.StartsWith("limit must not be negative", error.InnerException!.Message, StringComparison.Ordinal);
+            var sample = new Sample();
+            limit.SetValue(sample, i);
+            Assert.Equal(i, sample.Limit);
+        }
+    }
+
+    [Fact]
+    public void AValueOfTheWrongTypeIsRejectedInBothPhases()
+    {
+        var count = RiverSchema.For(typeof(Sample))!.Fields.Single(f => f.Name == "count");
+        for (var i = 0; i < Uses; i++)
+        {
+            Assert.Throws<ArgumentException>(() => count.SetValue(new Sample(), "not a number"));
+        }
+    }
+
+    [Fact]
+    public void CreateMakesFreshInstancesAndWrapsConstructorErrorsInBothPhases()
+    {
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < Uses; i++)
+        {
+            var created = Assert.IsType<Sample>(CompiledAccessors.Create(typeof(Sample)));
+            Assert.True(seen.Add(created));
+            var error = Assert.Throws<TargetInvocationException>(() => CompiledAccessors.Create(typeof(Throwing)));
+            Assert.IsType<InvalidOperationException>(error.InnerException);
+        }
+    }
+
+    /// <summary>A schema class with a reference, a value and a validating property.</summary>
+    public sealed class Sample
+    {
+        private int _limit;
+
+        /// <summary>A string attribute.</summary>
+        [River("name")]
+        public string? Name { get; set; }
+
+        /// <summary>A value-type attribute.</summary>
+        [River("count")]
+        public int Count { get; set; }
+
+        /// <summary>An attribute whose setter rejects negative values.</summary>
+        [River("limit")]
+        public int Limit
+        {
+            get => _limit;
+            set => _limit = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "limit must not be negative");
+        }
+    }
+
+    /// <summary>A class whose constructor always fails.</summary>
+    public sealed class Throwing
+    {
+        /// <summary>Throws.</summary>
+        public Throwing() => throw new InvalidOperationException("no");
+    }
+}

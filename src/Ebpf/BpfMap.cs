@@ -111,6 +111,24 @@ public sealed unsafe class BpfMap<TKey, TValue> where TKey : unmanaged where TVa
             return Check(Interop.Libbpf.MapLookupElem(Fd, k, v), "per-CPU lookup", Errno.ENOENT);
     }
 
+    /// <summary>
+    /// Atomically reads every CPU's value of a per-CPU hash entry and removes the entry (kernel ≥ 5.14); false when
+    /// the key is absent. Packets counted between the read and the removal cannot be lost, unlike lookup + delete.
+    /// </summary>
+    public bool TryLookupAndDeletePerCpu(in TKey key, Span<TValue> values)
+    {
+        if (!IsPerCpu)
+            throw new InvalidOperationException($"map '{Name}' is not a per-CPU map");
+        if (sizeof(TValue) % 8 != 0)
+            throw new InvalidOperationException($"per-CPU value {typeof(TValue).Name} must be a multiple of 8 bytes");
+        if (values.Length < PossibleCpus)
+            throw new ArgumentException($"need room for {PossibleCpus} per-CPU values", nameof(values));
+        _owner.EnsureLoaded();
+        fixed (TKey* k = &key)
+        fixed (TValue* v = values)
+            return Check(Interop.Libbpf.MapLookupAndDeleteElem(Fd, k, v), "per-CPU lookup-and-delete", Errno.ENOENT);
+    }
+
     /// <summary>Creates or replaces an entry according to <paramref name="flags"/>.</summary>
     /// <exception cref="BpfException">The kernel refused (E2BIG when full, EEXIST/ENOENT per flags).</exception>
     public void Update(in TKey key, in TValue value, BpfUpdateFlags flags = BpfUpdateFlags.Any)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Prometheus;
 using River.Components.Beyla.Discovery;
 using River.Components.Beyla.Ebpf;
+using River.Components.Beyla.Network;
 using River.Components.Telemetry.Traces;
 using River.Runtime;
 using River.Values;
@@ -226,6 +227,13 @@ public sealed class BeylaComponent : IComponent, IHealthReporter
             discovery.RunAsync(ProcessDiscovery.DefaultPollInterval, logger, token),
             FlushLoopAsync(tracer, fanout, logger, token),
         };
+        // Network flows (issue #7): independent of discovery; a kernel refusal makes the component unhealthy.
+        using var network = NetworkFlowCollector.IsEnabled(args) ? new NetworkFlowCollector(args, registry, logger) : null;
+        if (network is not null)
+        {
+            tasks.Add(network.RunGuardedAsync(message => SetHealth(ComponentHealth.Unhealthy(message)), token));
+        }
+
         if (source is not null)
         {
             tasks.Add(source.RunAsync((in HttpRequestEvent e) => tracer.Process(in e), tracer.Metrics.AddLostEvents, token));

@@ -80,6 +80,21 @@ public sealed class NetworkAttachTests
     }
 
     [Fact]
+    public void WhileStatisticsAreEnabledTheKernelReportsTheProgramsRunTimeAndCount()
+    {
+        using var obj = Load(tc: false);
+        var program = obj.GetProgram("river_flow_sock");
+        using var filter = SocketFilter.Attach(program, 1);
+        using (BpfStats.Enable())
+        {
+            LoopbackTraffic();
+            var stats = BpfStats.Read(program);
+            Assert.True(stats.RunCount >= 6, $"{stats.RunCount} runs counted for a TCP exchange");
+            Assert.True(stats.RunTimeNs > 0);
+        }
+    }
+
+    [Fact]
     public void ASocketFilterOnAMissingInterfaceFailsWithAClearError()
     {
         using var obj = Load(tc: false);

@@ -53,3 +53,21 @@ internal static partial class Interop
         internal static partial int TcQuery(TcHook* hook, TcOptions* options);
     }
 }
+
+internal static partial class Interop
+{
+    internal static unsafe partial class Libbpf
+    {
+        /// <summary><c>BPF_STATS_RUN_TIME</c> of <c>enum bpf_stats_type</c>.</summary>
+        internal const int StatsRunTime = 0;
+
+        /// <summary>Offsets of <c>run_time_ns</c> and <c>run_cnt</c> in <c>struct bpf_prog_info</c> (stable UAPI since 5.1).</summary>
+        internal const int ProgInfoRunTimeOffset = 192, ProgInfoRunCountOffset = 200, ProgInfoSize = 232;
+
+        [LibraryImport(Name, EntryPoint = "bpf_enable_stats")]
+        internal static partial int EnableStats(int type);
+
+        [LibraryImport(Name, EntryPoint = "bpf_obj_get_info_by_fd")]
+        internal static partial int ObjGetInfoByFd(int fd, void* info, uint* length);
+    }
+}

@@ -202,6 +202,16 @@ public sealed class FlowProgram : IDisposable
         return total;
     }
 
+    /// <summary>Run time and run count of each loaded program (zero unless BPF statistics are enabled).</summary>
+    public IEnumerable<(string Program, BpfRunStats Stats)> ReadRunStats()
+    {
+        foreach (var (name, program) in _object.Programs)
+        {
+            if (program.Fd >= 0)
+                yield return (name, BpfStats.Read(program));
+        }
+    }
+
     /// <summary>Entries in the flow map now (a key walk; for the internal metrics).</summary>
     public int CountEntries()
     {

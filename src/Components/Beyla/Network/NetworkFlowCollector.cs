@@ -28,6 +28,8 @@ public sealed class NetworkFlowCollector : IDisposable
     private readonly Counter _packetsSeen;
     private readonly Counter _mapFull;
     private readonly Counter _evictions;
+    private readonly Counter _runSeconds;
+    private readonly Counter _runs;
     private readonly Lock _lock = new();
     private FlowProgram? _program;
     private ulong _lastSeen;
@@ -52,6 +54,12 @@ public sealed class NetworkFlowCollector : IDisposable
         _mapFull = factory.CreateCounter("beyla_bpf_network_ignored_packets_total",
             "Packets not counted because the flow map could not take a new flow");
         _evictions = factory.CreateCounter("beyla_network_flow_evictions_total", "Flow records read from the kernel");
+        // The kernel keeps these only while BPF statistics are on (sysctl kernel.bpf_stats_enabled=1): they cost two
+        // clock reads per packet, so River does not switch them on itself.
+        _runSeconds = factory.CreateCounter("beyla_bpf_program_run_seconds_total",
+            "Time the kernel spent in a flow program (needs kernel.bpf_stats_enabled=1)", ["program"]);
+        _runs = factory.CreateCounter("beyla_bpf_program_runs_total",
+            "Runs of a flow program (needs kernel.bpf_stats_enabled=1)", ["program"]);
     }
 
     /// <summary>True when network metrics are on: <c>network</c> in <c>metrics.features</c> or <c>metrics.network.enabled</c>.</summary>
@@ -162,6 +170,12 @@ public sealed class NetworkFlowCollector : IDisposable
         var full = program.ReadCounter(FlowCounter.MapFull);
         _mapFull.Inc(full - _lastMapFull);
         _lastMapFull = full;
+        foreach (var (name, stats) in program.ReadRunStats())
+        {
+            _runSeconds.WithLabels(name).IncTo(stats.RunTimeNs / 1e9);
+            _runs.WithLabels(name).IncTo(stats.RunCount);
+        }
+
         return evicted;
     }
 

@@ -53,8 +53,15 @@ public sealed class InterfaceSelection
     {
         if (pattern.Length >= 2 && pattern[0] == '/' && pattern[^1] == '/')
         {
-            var regex = new Regex(pattern[1..^1], RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-            return regex.IsMatch;
+            try
+            {
+                var regex = new Regex(pattern[1..^1], RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                return regex.IsMatch;
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException($"interface pattern \"{pattern}\" is not a valid regular expression: {ex.Message}", ex);
+            }
         }
 
         if (!Glob.TryCreate(pattern, out var glob, out var error))

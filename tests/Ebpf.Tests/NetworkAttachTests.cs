@@ -94,6 +94,58 @@ public sealed class NetworkAttachTests
         }
     }
 
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 44)]
+    private struct FlowKey44
+    {
+        public ulong First;
+    }
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct FlowStats32
+    {
+        public ulong Bytes;
+        public ulong Packets;
+        public ulong StartNs;
+        public ulong EndNs;
+    }
+
+    [Fact]
+    public void APerCpuBatchLookupAndDeleteDrainsTheFlowMapWithEveryCpusCounts()
+    {
+        using var obj = Load(tc: false);
+        using var filter = SocketFilter.Attach(obj.GetProgram("river_flow_sock"), 1);
+        LoopbackTraffic();
+        filter.Dispose();
+        var flows = obj.GetMap<FlowKey44, FlowStats32>("flows");
+        var cpus = BpfMap<FlowKey44, FlowStats32>.PossibleCpus;
+        // Small batches of 8 keys: several calls, each continuing from the previous cursor.
+        var keys = new FlowKey44[8];
+        var values = new FlowStats32[keys.Length * cpus];
+        var cursor = default(BpfBatchCursor);
+        ulong packets = 0;
+        var read = 0;
+        while (!cursor.IsDone)
+        {
+            var n = flows.LookupBatchPerCpu(ref cursor, keys, values, delete: true);
+            read += n;
+            for (var i = 0; i < n * cpus; i++)
+            {
+                packets += values[i].Packets;
+            }
+        }
+
+        Assert.True(read >= 2, $"{read} flows read (a TCP exchange has one per direction)");
+        Assert.True(packets >= 6, $"{packets} packets in the flows read");
+        var left = 0;
+        foreach (var _ in flows.Keys)
+        {
+            left++;
+        }
+
+        Assert.Equal(0, left);
+        Assert.Throws<ArgumentException>(() => flows.LookupBatchPerCpu(ref cursor, keys, new FlowStats32[1]));
+    }
+
     [Fact]
     public void ASocketFilterOnAMissingInterfaceFailsWithAClearError()
     {

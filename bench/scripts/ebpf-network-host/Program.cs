@@ -95,7 +95,7 @@ for (var round = 0; round < rounds; round++)
 
     clock.Stop();
     var us = clock.Elapsed.TotalMicroseconds;
-    Console.WriteLine($"round {round + 1}: {evicted} flows evicted in {us:F0} µs ({us / Math.Max(1, evicted):F2} µs per flow)");
+    Console.WriteLine($"round {round + 1} ({(program.UsesBatch ? "batch" : "per key")}): {evicted} flows evicted in {us:F0} µs ({us / Math.Max(1, evicted):F2} µs per flow)");
     if (round > 0) // the first round pays JIT and first-touch costs
     {
         totalUs += us;

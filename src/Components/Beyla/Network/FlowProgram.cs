@@ -51,7 +51,13 @@ public sealed class FlowProgram : IDisposable
     private readonly FlowStats[] _perCpu;
     private readonly ulong[] _counterPerCpu;
     private readonly List<FlowKey> _keys = [];
+    private readonly FlowKey[] _batchKeys = new FlowKey[BatchSize];
+    private readonly FlowStats[] _batchValues;
     private ulong _lastEvictionNs;
+    private bool _useBatch = true;
+
+    /// <summary>Flows read per batch syscall.</summary>
+    public const int BatchSize = 256;
 
     private FlowProgram(BpfObject obj, FlowProgramOptions options)
     {
@@ -61,6 +67,7 @@ public sealed class FlowProgram : IDisposable
         _counters = obj.GetMap<uint, ulong>("flow_counters");
         _perCpu = new FlowStats[BpfMap<FlowKey, FlowStats>.PossibleCpus];
         _counterPerCpu = new ulong[BpfMap<FlowKey, FlowStats>.PossibleCpus];
+        _batchValues = new FlowStats[BatchSize * BpfMap<FlowKey, FlowStats>.PossibleCpus];
     }
 
     /// <summary>The settings the program was loaded with.</summary>
@@ -68,6 +75,9 @@ public sealed class FlowProgram : IDisposable
 
     /// <summary>True when the build embedded the object.</summary>
     public static bool IsEmbedded => typeof(FlowProgram).Assembly.GetManifestResourceInfo(ResourceName) is not null;
+
+    /// <summary>True while evictions use batch syscalls (false after the kernel refused them).</summary>
+    public bool UsesBatch => _useBatch;
 
     /// <summary>Capacity of the flow map.</summary>
     public uint MaxFlows => _flows.MaxEntries;
@@ -157,38 +167,69 @@ public sealed class FlowProgram : IDisposable
     public int Evict(List<FlowRecord> into)
     {
         ArgumentNullException.ThrowIfNull(into);
+        var threshold = _lastEvictionNs;
+        _lastEvictionNs = BpfClock.MonotonicNanoseconds();
+        var added = 0;
+        if (_useBatch)
+        {
+            try
+            {
+                // BPF_MAP_LOOKUP_AND_DELETE_BATCH: one syscall per BatchSize flows instead of two per flow.
+                var cursor = default(BpfBatchCursor);
+                var cpus = _perCpu.Length;
+                while (!cursor.IsDone)
+                {
+                    var n = _flows.LookupBatchPerCpu(ref cursor, _batchKeys, _batchValues, delete: true);
+                    for (var i = 0; i < n; i++)
+                        added += Add(into, _batchKeys[i], _batchValues.AsSpan(i * cpus, cpus), threshold);
+                }
+
+                return added;
+            }
+            catch (NotSupportedException)
+            {
+                _useBatch = false;
+            }
+            catch (BpfException ex) when (ex.Errno == 28)
+            {
+                // ENOSPC: a hash bucket held more flows than one batch; what is left is read key by key below.
+            }
+        }
+
         // Collect the keys first: deleting while walking with get_next_key restarts the walk from the beginning.
         _keys.Clear();
         foreach (var key in _flows.Keys)
             _keys.Add(key);
-        var scale = Options.Sampling > 1 ? Options.Sampling : 1UL;
-        var threshold = _lastEvictionNs;
-        _lastEvictionNs = BpfClock.MonotonicNanoseconds();
-        var added = 0;
         foreach (var key in _keys)
         {
-            if (!_flows.TryLookupAndDeletePerCpu(key, _perCpu))
-                continue;
-            ulong bytes = 0, packets = 0, start = ulong.MaxValue, end = 0;
-            foreach (ref readonly var slot in _perCpu.AsSpan())
-            {
-                // A slot last written before the previous eviction is left over from an earlier life of the
-                // element (kernels before 5.10 do not zero other CPUs' slots of a re-used element).
-                if (slot.Packets == 0 || slot.EndNs < threshold)
-                    continue;
-                bytes += slot.Bytes;
-                packets += slot.Packets;
-                start = Math.Min(start, slot.StartNs);
-                end = Math.Max(end, slot.EndNs);
-            }
-
-            if (packets == 0)
-                continue;
-            into.Add(new FlowRecord(key, bytes * scale, packets * scale, start, end));
-            added++;
+            if (_flows.TryLookupAndDeletePerCpu(key, _perCpu))
+                added += Add(into, key, _perCpu, threshold);
         }
 
         return added;
+    }
+
+    /// <summary>Sums one flow's CPU slots into a record; returns 1 when it had packets.</summary>
+    private int Add(List<FlowRecord> into, in FlowKey key, ReadOnlySpan<FlowStats> slots, ulong threshold)
+    {
+        ulong bytes = 0, packets = 0, start = ulong.MaxValue, end = 0;
+        foreach (ref readonly var slot in slots)
+        {
+            // A slot last written before the previous eviction is left over from an earlier life of the
+            // element (kernels before 5.10 do not zero other CPUs' slots of a re-used element).
+            if (slot.Packets == 0 || slot.EndNs < threshold)
+                continue;
+            bytes += slot.Bytes;
+            packets += slot.Packets;
+            start = Math.Min(start, slot.StartNs);
+            end = Math.Max(end, slot.EndNs);
+        }
+
+        if (packets == 0)
+            return 0;
+        var scale = Options.Sampling > 1 ? Options.Sampling : 1UL;
+        into.Add(new FlowRecord(key, bytes * scale, packets * scale, start, end));
+        return 1;
     }
 
     /// <summary>Reads one of the program's per-CPU counters, summed over CPUs.</summary>

@@ -141,6 +141,11 @@ public sealed class NetworkUnitTests
             Assert.Equal(1100, sample.NetReceiveBytes);
             Assert.Equal(3200, sample.NetTransmitBytes);
             Assert.Null(ProcessSample.Read(43, root));
+            // A malformed stat (a field that is not a number) is skipped, not thrown.
+            var bad = Directory.CreateDirectory(Path.Combine(root, "44")).FullName;
+            File.WriteAllText(Path.Combine(bad, "stat"), "44 (bad) S x " + string.Join(' ', Enumerable.Repeat("y", 50)));
+            File.WriteAllText(Path.Combine(bad, "status"), "Uid:\t0\t0\t0\t0\n");
+            Assert.Null(ProcessSample.Read(44, root));
         }
         finally
         {

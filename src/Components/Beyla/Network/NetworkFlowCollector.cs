@@ -141,8 +141,9 @@ public sealed class NetworkFlowCollector : IDisposable
         {
             await RunAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (BpfException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // A kernel refusal (BpfException) is the expected case; anything else must not take the component down either.
             _logger.LogError("network metrics unavailable: {Error}", ex.Message);
             onFailure("network metrics unavailable: " + ex.Message);
         }

@@ -28,6 +28,19 @@ public sealed record ProcessSample(
     /// <summary>Reads a process; null when it has exited or cannot be read.</summary>
     public static ProcessSample? Read(int pid, string procRoot = "/proc")
     {
+        try
+        {
+            return ReadOrThrow(pid, procRoot);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            // A file changed format or was cut short while the process exited: skip this reading.
+            return null;
+        }
+    }
+
+    private static ProcessSample? ReadOrThrow(int pid, string procRoot)
+    {
         var dir = Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture));
         var stat = ReadText(Path.Combine(dir, "stat"));
         var status = ReadText(Path.Combine(dir, "status"));

@@ -111,6 +111,24 @@ public sealed unsafe class BpfMap<TKey, TValue> where TKey : unmanaged where TVa
             return Check(Interop.Libbpf.MapLookupElem(Fd, k, v), "per-CPU lookup", Errno.ENOENT);
     }
 
+    /// <summary>
+    /// Atomically reads every CPU's value of a per-CPU hash entry and removes the entry (kernel ≥ 5.14); false when
+    /// the key is absent. Packets counted between the read and the removal cannot be lost, unlike lookup + delete.
+    /// </summary>
+    public bool TryLookupAndDeletePerCpu(in TKey key, Span<TValue> values)
+    {
+        if (!IsPerCpu)
+            throw new InvalidOperationException($"map '{Name}' is not a per-CPU map");
+        if (sizeof(TValue) % 8 != 0)
+            throw new InvalidOperationException($"per-CPU value {typeof(TValue).Name} must be a multiple of 8 bytes");
+        if (values.Length < PossibleCpus)
+            throw new ArgumentException($"need room for {PossibleCpus} per-CPU values", nameof(values));
+        _owner.EnsureLoaded();
+        fixed (TKey* k = &key)
+        fixed (TValue* v = values)
+            return Check(Interop.Libbpf.MapLookupAndDeleteElem(Fd, k, v), "per-CPU lookup-and-delete", Errno.ENOENT);
+    }
+
     /// <summary>Creates or replaces an entry according to <paramref name="flags"/>.</summary>
     /// <exception cref="BpfException">The kernel refused (E2BIG when full, EEXIST/ENOENT per flags).</exception>
     public void Update(in TKey key, in TValue value, BpfUpdateFlags flags = BpfUpdateFlags.Any)
@@ -187,6 +205,52 @@ public sealed unsafe class BpfMap<TKey, TValue> where TKey : unmanaged where TVa
             throw new NotSupportedException($"map '{Name}' does not support batch operations");
         }
         Check(rc, "batch lookup", 0);
+        _batchSupported = true;
+        cursor = new BpfBatchCursor(true, false, outToken);
+        return (int)count;
+    }
+
+    /// <summary>
+    /// The per-CPU form of <see cref="LookupBatch"/>: <paramref name="values"/> holds <see cref="PossibleCpus"/>
+    /// values per key (key i's CPUs at <c>[i * PossibleCpus, (i + 1) * PossibleCpus)</c>). With
+    /// <paramref name="delete"/> the entries read are removed in the same call (BPF_MAP_LOOKUP_AND_DELETE_BATCH).
+    /// Throws <see cref="NotSupportedException"/> when the kernel has no batch operations for the map, and a
+    /// <see cref="BpfException"/> with ENOSPC when one hash bucket holds more entries than <paramref name="keys"/>.
+    /// </summary>
+    public int LookupBatchPerCpu(ref BpfBatchCursor cursor, Span<TKey> keys, Span<TValue> values, bool delete = false)
+    {
+        if (!IsPerCpu)
+            throw new InvalidOperationException($"map '{Name}' is not a per-CPU map");
+        if (sizeof(TValue) % 8 != 0)
+            throw new InvalidOperationException($"per-CPU value {typeof(TValue).Name} must be a multiple of 8 bytes");
+        if (values.Length < keys.Length * PossibleCpus)
+            throw new ArgumentException($"values must hold {PossibleCpus} values per key", nameof(values));
+        _owner.EnsureLoaded();
+        if (cursor.IsDone || keys.IsEmpty)
+            return 0;
+        var count = (uint)keys.Length;
+        var outToken = default(BpfBatchCursor.Token);
+        var inToken = cursor.Current;
+        int rc;
+        fixed (TKey* k = keys)
+        fixed (TValue* v = values)
+        {
+            void* inPtr = cursor.Started ? &inToken : null;
+            rc = delete
+                ? Interop.Libbpf.MapLookupAndDeleteBatch(Fd, inPtr, &outToken, k, v, &count, null)
+                : Interop.Libbpf.MapLookupBatch(Fd, inPtr, &outToken, k, v, &count, null);
+        }
+        if (rc == -Errno.ENOENT)
+        {
+            cursor = cursor with { IsDone = true };
+            return (int)count;
+        }
+        if (rc == -Errno.EINVAL || rc == -Errno.ENOTSUP)
+        {
+            _batchSupported = false;
+            throw new NotSupportedException($"map '{Name}' does not support batch operations");
+        }
+        Check(rc, "per-CPU batch lookup", 0);
         _batchSupported = true;
         cursor = new BpfBatchCursor(true, false, outToken);
         return (int)count;

@@ -604,6 +604,18 @@ public sealed class NetworkMetricsBlock : IValidatable
         {
             ArgumentChecks.OneOf(context, "exclude_protocols", p, KnownProtocols);
         }
+
+        // Interface entries are names, globs or /regular expressions/ (issue #7).
+        foreach (var (name, list) in new[] { ("interfaces", Interfaces), ("exclude_interfaces", ExcludeInterfaces) })
+        {
+            foreach (var pattern in list)
+            {
+                if (Network.InterfaceSelection.Check(pattern) is { } error)
+                {
+                    context.Error(name, error);
+                }
+            }
+        }
     }
 }
 

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using Prometheus;
 using River.Components.Beyla.Discovery;
 using River.Components.Beyla.Ebpf;
+using River.Components.Beyla.Network;
+using River.Components.Beyla.SpanMetrics;
 using River.Components.Telemetry.Traces;
 using River.Runtime;
 using River.Values;
@@ -208,9 +210,12 @@ public sealed class BeylaComponent : IComponent, IHealthReporter
             _source = source;
         }
 
+        // Issue #7 features fed by discovery and by the tracer's accepted requests.
+        var features = FeatureSet.Create(args, registry, discovery.Hostname, tracer);
         discovery.SelectionChanged += change =>
         {
             tracer.OnDiscoveryChanged(change);
+            features.OnDiscoveryChanged(change);
             source?.SetPids([.. change.Current.Keys]);
             logger.LogInformation("instrumented processes: {Pids}", discovery.ToString());
         };
@@ -226,6 +231,15 @@ public sealed class BeylaComponent : IComponent, IHealthReporter
             discovery.RunAsync(ProcessDiscovery.DefaultPollInterval, logger, token),
             FlushLoopAsync(tracer, fanout, logger, token),
         };
+        tasks.AddRange(features.Start(token));
+
+        // Network flows (issue #7): independent of discovery; a kernel refusal makes the component unhealthy.
+        using var network = NetworkFlowCollector.IsEnabled(args) ? new NetworkFlowCollector(args, registry, logger) : null;
+        if (network is not null)
+        {
+            tasks.Add(network.RunGuardedAsync(message => SetHealth(ComponentHealth.Unhealthy(message)), token));
+        }
+
         if (source is not null)
         {
             tasks.Add(source.RunAsync((in HttpRequestEvent e) => tracer.Process(in e), tracer.Metrics.AddLostEvents, token));

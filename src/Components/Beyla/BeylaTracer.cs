@@ -84,6 +84,9 @@ public sealed class BeylaTracer
         }
     }
 
+    /// <summary>Also sees every request counted in metrics: span metrics and the service graph (issue #7).</summary>
+    public SpanMetrics.IRequestObserver? Observer { get; set; }
+
     /// <summary>Applies a discovery change: new processes get label values, gone ones are forgotten.</summary>
     public void OnDiscoveryChanged(DiscoveryChange change)
     {
@@ -149,6 +152,7 @@ public sealed class BeylaTracer
         if (!decision.DropMetrics)
         {
             Metrics.Record(service, in e, method, decision.Route);
+            Observer?.Observe(service.Service, in e, method, decision.Route);
         }
 
         if (_tracesEnabled && !decision.DropTraces)

@@ -25,7 +25,7 @@ public static class CapabilityCheck
         ArgumentNullException.ThrowIfNull(arguments);
         var required = new List<LinuxCapability>(CapabilitySet.TracerRequirements);
         if (arguments.Ebpf.EnableContextPropagation
-            || (arguments.Metrics.Features.Contains("network") && arguments.Metrics.Network.Source == "tc"))
+            || (Network.NetworkFlowCollector.IsEnabled(arguments) && arguments.Metrics.Network.Source == "tc"))
         {
             required.Add(LinuxCapability.NetAdmin);
         }

@@ -80,11 +80,14 @@ internal sealed class TestServer : IDisposable
 
     /// <summary>
     /// nginx in the foreground (master + one worker) with a temp prefix: <c>/ok</c> and <c>/users/*</c> answer 200,
-    /// <c>/missing</c> 404, <c>/fail</c> 500, <c>/probe</c> 204.
+    /// <c>/missing</c> 404, <c>/fail</c> 500, <c>/probe</c> 204, <c>/files/*</c> serves the folder <c>Root/files</c>,
+    /// and with <paramref name="proxyPort"/> <c>/proxy/*</c> is proxied to <c>127.0.0.1:proxyPort/*</c>.
     /// </summary>
-    public static TestServer Nginx()
+    public static TestServer Nginx(int? proxyPort = null)
     {
         var root = Directory.CreateTempSubdirectory("river-e2e-nginx-").FullName;
+        Directory.CreateDirectory(Path.Combine(root, "files"));
+        var proxy = proxyPort is { } p ? $"location /proxy/ {{ proxy_pass http://127.0.0.1:{p}/; proxy_http_version 1.1; proxy_set_header Connection \"\"; }}" : "";
         var port = FreePorts.Next();
         var (process, _) = ServerLaunch.Nginx(root, port, workers: 1, """
                     location = /ok { return 200 "ok\n"; }
@@ -92,6 +95,8 @@ internal sealed class TestServer : IDisposable
                     location = /missing { return 404; }
                     location = /fail { return 500; }
                     location = /probe { return 204; }
+                    location /files/ { alias {{root}}/files/; }
+                    {{proxy}}
                     location / { return 404; }
             """);
         return new TestServer(process, port, root);

@@ -89,7 +89,7 @@ internal sealed class TestServer : IDisposable
         Directory.CreateDirectory(Path.Combine(root, "files"));
         var proxy = proxyPort is { } p ? $"location /proxy/ {{ proxy_pass http://127.0.0.1:{p}/; proxy_http_version 1.1; proxy_set_header Connection \"\"; }}" : "";
         var port = FreePorts.Next();
-        var (process, _) = ServerLaunch.Nginx(root, port, workers: 1, """
+        var (process, _) = ServerLaunch.Nginx(root, port, workers: 1, $$"""
                     location = /ok { return 200 "ok\n"; }
                     location /users/ { return 200 "user\n"; }
                     location = /missing { return 404; }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Google.Protobuf;
+using River.Components.Otelcol.Exporter.Otlp;
 using River.Components.Telemetry.Otlp.Collector.Trace;
 using River.Components.Telemetry.Otlp.Common;
 using River.Components.Telemetry.Otlp.Resource;
@@ -104,6 +105,19 @@ public sealed class OtlpTraceEncoderTests
 
         var error = Assert.Throws<InvalidOperationException>(() => encoder.Write(request, buffer));
         Assert.Contains("changed between Measure and Write", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheGrpcExportMarshallerHandsTheGrpcLayerTheEncodedBytesWithTheirLengthAnnouncedFirst()
+    {
+        var request = EveryField();
+        var context = new CapturingSerializationContext();
+
+        GrpcTraceSender.ExportMethod.RequestMarshaller.ContextualSerializer(request, context);
+
+        Assert.Equal(request.ToByteArray().Length, context.PayloadLength);
+        Assert.True(context.Completed);
+        Assert.Equal(request.ToByteArray(), context.Written.WrittenSpan.ToArray());
     }
 
     private static ExportTraceServiceRequest EveryField()
@@ -289,6 +303,26 @@ public sealed class OtlpTraceEncoderTests
         }
 
         return chars.ToString();
+    }
+
+    /// <summary>What Grpc.Net.Client gives a marshaller: a payload length, then a buffer writer, then Complete.</summary>
+    private sealed class CapturingSerializationContext : Grpc.Core.SerializationContext
+    {
+        public int PayloadLength { get; private set; } = -1;
+
+        public bool Completed { get; private set; }
+
+        public ArrayBufferWriter<byte> Written { get; } = new(16);
+
+        public override void SetPayloadLength(int payloadLength) => PayloadLength = payloadLength;
+
+        public override IBufferWriter<byte> GetBufferWriter()
+        {
+            Assert.True(PayloadLength >= 0, "the length must be announced before writing");
+            return Written;
+        }
+
+        public override void Complete() => Completed = true;
     }
 
     private static ByteString RandomBytes(Random random, int length)

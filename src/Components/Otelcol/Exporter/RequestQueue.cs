@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using River.Components.Telemetry.Otlp.Collector.Trace;
+using River.Components.Telemetry.Traces;
 
 namespace River.Components.Otelcol.Exporter;
 
@@ -192,7 +193,17 @@ internal sealed class PersistentRequestQueue : IRequestQueue
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                request.WriteTo(stream);
+                var encoder = OtlpTraceEncoder.Rent();
+                var size = encoder.Measure(request);
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+                try
+                {
+                    stream.Write(buffer, 0, encoder.Write(request, buffer));
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
 
                 // With fsync the rename below never publishes a file whose data is only in the page cache (power loss).
                 // A killed process loses nothing either way: the page cache belongs to the kernel.

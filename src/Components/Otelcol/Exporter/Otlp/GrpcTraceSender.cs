@@ -5,6 +5,7 @@ using Grpc.Net.Compression;
 using River.Components.Otelcol.Config;
 using River.Components.Telemetry.Otlp.Collector.Trace;
 using River.Components.Telemetry.Otlp.Rpc;
+using River.Components.Telemetry.Traces;
 using RpcStatus = River.Components.Telemetry.Otlp.Rpc.Status;
 
 namespace River.Components.Otelcol.Exporter.Otlp;
@@ -18,7 +19,7 @@ internal sealed class GrpcTraceSender : ITraceSender
 {
     private const string RetryInfoType = "type.googleapis.com/google.rpc.RetryInfo";
     private readonly GrpcChannel _channel;
-    private readonly TraceService.TraceServiceClient _client;
+    private readonly CallInvoker _invoker;
     private readonly Metadata _headers;
     private readonly bool _waitForReady;
 
@@ -58,7 +59,7 @@ internal sealed class GrpcTraceSender : ITraceSender
             MaxSendMessageSize = null,
             MaxReceiveMessageSize = 4 * 1024 * 1024,
         });
-        _client = new TraceService.TraceServiceClient(_channel);
+        _invoker = _channel.CreateCallInvoker();
         _waitForReady = client.WaitForReady;
         _headers = [];
         foreach (var (key, value) in client.Headers)
@@ -83,7 +84,7 @@ internal sealed class GrpcTraceSender : ITraceSender
         try
         {
             var options = new CallOptions(_headers, DateTime.UtcNow + timeout, cancellationToken).WithWaitForReady(_waitForReady);
-            var response = await _client.ExportAsync(request, options).ResponseAsync.ConfigureAwait(false);
+            var response = await _invoker.AsyncUnaryCall(ExportMethod, null, options, request).ResponseAsync.ConfigureAwait(false);
             return response.PartialSuccess is { } partial
                 ? new SendResult(SendOutcome.Success, partial.ErrorMessage, RejectedSpans: partial.RejectedSpans)
                 : SendResult.Ok;
@@ -137,6 +138,38 @@ internal sealed class GrpcTraceSender : ITraceSender
     }
 
     public void Dispose() => _channel.Dispose();
+
+    /// <summary>
+    /// TraceService/Export with River's encoder: the request is written straight into the gRPC message buffer by
+    /// <see cref="OtlpTraceEncoder"/> instead of Google.Protobuf's generated serializer (see the encoder for why).
+    /// </summary>
+    internal static Method<ExportTraceServiceRequest, ExportTraceServiceResponse> ExportMethod { get; } = new(
+        MethodType.Unary,
+        "opentelemetry.proto.collector.trace.v1.TraceService",
+        "Export",
+        Marshallers.Create<ExportTraceServiceRequest>(SerializeRequest, static _ => throw new NotSupportedException("the exporter never reads requests")),
+        Marshallers.Create(static (ExportTraceServiceResponse _, SerializationContext _) => throw new NotSupportedException("the exporter never writes responses"), static context => ExportTraceServiceResponse.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
+
+    private static void SerializeRequest(ExportTraceServiceRequest request, SerializationContext context)
+    {
+        // Measuring first lets the gRPC layer size its buffer once (and frame it) before a single byte is written.
+        var encoder = OtlpTraceEncoder.Rent();
+        var size = encoder.Measure(request);
+        context.SetPayloadLength(size);
+        var writer = context.GetBufferWriter();
+        var span = writer.GetSpan(size);
+        if (span.Length >= size)
+        {
+            encoder.Write(request, span);
+            writer.Advance(size);
+        }
+        else
+        {
+            encoder.Write(request, writer);
+        }
+
+        context.Complete();
+    }
 
     /// <summary>Sets the HTTP/2 <c>:authority</c> (the Host header of the request) to the configured value.</summary>
     private sealed class AuthorityHandler(string authority, HttpMessageHandler inner) : DelegatingHandler(inner)

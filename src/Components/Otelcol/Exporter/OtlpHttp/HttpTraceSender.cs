@@ -121,7 +121,7 @@ internal sealed class HttpTraceSender : ITraceSender
 
     private HttpContent Body(ExportTraceServiceRequest request)
     {
-        var bytes = _json ? System.Text.Encoding.UTF8.GetBytes(OtlpJson.Format(request)) : request.ToByteArray();
+        var bytes = _json ? System.Text.Encoding.UTF8.GetBytes(OtlpJson.Format(request)) : OtlpTraceEncoder.ToByteArray(request);
         var encoding = _compression is "none" or "" ? null : _compression;
         if (encoding is not null)
         {

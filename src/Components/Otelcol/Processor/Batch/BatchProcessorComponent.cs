@@ -211,7 +211,8 @@ public sealed class BatchProcessorComponent : IComponent, ITracesConsumer
         batcher.Deadline = Environment.TickCount64 + (long)batcher.Timeout.TotalMilliseconds;
         var spans = batch.SpanCount();
         _metrics.BatchSendSize.Observe(spans);
-        _metrics.BatchSendSizeBytes.Observe(batch.CalculateSize());
+        // River's encoder measures each message once; the generated CalculateSize would re-measure every level.
+        _metrics.BatchSendSizeBytes.Observe(OtlpTraceEncoder.Rent().Measure(batch));
         try
         {
             await _output.ConsumeTracesAsync(batch, CancellationToken.None).ConfigureAwait(false);

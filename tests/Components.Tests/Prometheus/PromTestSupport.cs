@@ -263,6 +263,17 @@ internal sealed class TinyHttpServer : IDisposable
                 return;
             }
 
+            // Requests stay serial (tests count attempts in order), but a failed one (a scraper that timed out and
+            // closed the connection while the answer was written) ends only that request: when the exception
+            // escaped, the loop died and every later scrape timed out.
+            await HandleAsync(ctx);
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext ctx)
+    {
+        try
+        {
             using var ms = new MemoryStream();
             await ctx.Request.InputStream.CopyToAsync(ms);
             var body = ms.ToArray();
@@ -282,6 +293,10 @@ internal sealed class TinyHttpServer : IDisposable
 
             await ctx.Response.OutputStream.WriteAsync(respBody);
             ctx.Response.Close();
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            ctx.Response.Abort();
         }
     }
 

@@ -182,32 +182,7 @@ public sealed unsafe class BpfMap<TKey, TValue> where TKey : unmanaged where TVa
             throw new ArgumentException("values must be at least as long as keys", nameof(values));
         if (cursor.IsDone || keys.IsEmpty)
             return 0;
-        var count = (uint)keys.Length;
-        var outToken = default(BpfBatchCursor.Token);
-        var inToken = cursor.Current;
-        int rc;
-        fixed (TKey* k = keys)
-        fixed (TValue* v = values)
-        {
-            void* inPtr = cursor.Started ? &inToken : null;
-            rc = delete
-                ? Interop.Libbpf.MapLookupAndDeleteBatch(Fd, inPtr, &outToken, k, v, &count, null)
-                : Interop.Libbpf.MapLookupBatch(Fd, inPtr, &outToken, k, v, &count, null);
-        }
-        if (rc == -Errno.ENOENT)
-        {
-            cursor = cursor with { IsDone = true };
-            return (int)count;
-        }
-        if (rc == -Errno.EINVAL || rc == -Errno.ENOTSUP)
-        {
-            _batchSupported = false;
-            throw new NotSupportedException($"map '{Name}' does not support batch operations");
-        }
-        Check(rc, "batch lookup", 0);
-        _batchSupported = true;
-        cursor = new BpfBatchCursor(true, false, outToken);
-        return (int)count;
+        return BatchCall(ref cursor, keys, values, delete, "batch lookup");
     }
 
     /// <summary>
@@ -228,6 +203,13 @@ public sealed unsafe class BpfMap<TKey, TValue> where TKey : unmanaged where TVa
         _owner.EnsureLoaded();
         if (cursor.IsDone || keys.IsEmpty)
             return 0;
+        return BatchCall(ref cursor, keys, values, delete, "per-CPU batch lookup");
+    }
+
+    // One BPF_MAP_LOOKUP(_AND_DELETE)_BATCH call shared by the plain and per-CPU forms (the caller has checked the
+    // buffer sizes): ENOENT ends the cursor, EINVAL/ENOTSUP mean the map or kernel has no batch operations.
+    private int BatchCall(ref BpfBatchCursor cursor, Span<TKey> keys, Span<TValue> values, bool delete, string what)
+    {
         var count = (uint)keys.Length;
         var outToken = default(BpfBatchCursor.Token);
         var inToken = cursor.Current;
@@ -250,7 +232,7 @@ public sealed unsafe class BpfMap<TKey, TValue> where TKey : unmanaged where TVa
             _batchSupported = false;
             throw new NotSupportedException($"map '{Name}' does not support batch operations");
         }
-        Check(rc, "per-CPU batch lookup", 0);
+        Check(rc, what, 0);
         _batchSupported = true;
         cursor = new BpfBatchCursor(true, false, outToken);
         return (int)count;

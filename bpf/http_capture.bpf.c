@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR MIT)
-/* HTTP/1.x request/response capture on the raw syscall tracepoint sys_exit.
+/* HTTP/1.x request/response capture on the raw syscall tracepoint sys_exit (BTF-typed: tp_btf).
  *
  * Why a raw tracepoint: kprobes and fentry are unavailable on the target kernels, and raw tracepoints
  * dispatching on the syscall number cost less than one syscall tracepoint per syscall (measured, see
@@ -13,11 +13,13 @@
  *   batch); a response pops the oldest request and emits one event (several when one call carries several
  *   answers); MSG_PEEK reads are skipped;
  *   close: forget the connection.
- * Every other process stops after one hash lookup; other syscalls of traced processes after one read.
+ * Every other process stops after one bitmap test; other syscalls of traced processes after one load of the
+ * syscall number.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include "http_capture.h"
 
@@ -55,11 +57,6 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* Set by user space before load: when non-zero, wake the reader only once this many bytes wait. */
 const volatile __u64 wakeup_data_bytes = 0;
-
-_Static_assert(__builtin_offsetof(struct pt_regs, si) == __builtin_offsetof(struct pt_regs, dx) + 8 &&
-               __builtin_offsetof(struct pt_regs, di) == __builtin_offsetof(struct pt_regs, dx) + 16 &&
-               __builtin_offsetof(struct pt_regs, orig_ax) == __builtin_offsetof(struct pt_regs, dx) + 24,
-               "x86-64 pt_regs: dx, si, di, orig_ax must be adjacent");
 
 enum conn_kind { CONN_TCP = 1, CONN_OTHER = 2 };
 
@@ -548,9 +545,12 @@ static __always_inline int is_read(__u32 nr)
 
 /* The only hook. At sys_exit the user registers still hold the syscall's arguments (the kernel reads them
  * from pt_regs and writes back only the return value), so no sys_enter program is needed: that halves the
- * programs run per syscall, and a read that was already blocked when we attached is still seen. */
-SEC("raw_tracepoint/sys_exit")
-int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+ * programs run per syscall, and a read that was already blocked when we attached is still seen.
+ * A BTF-typed raw tracepoint (tp_btf, kernel 5.5+; the CO-RE reads already need the kernel's BTF): `regs` is a
+ * typed kernel pointer, so its fields are plain loads rather than a bpf_probe_read_kernel helper call on every
+ * syscall of a traced process. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
 {
     __u64 pid_tgid = bpf_get_current_pid_tgid();
     __u32 tgid = pid_tgid >> 32;
@@ -558,13 +558,7 @@ int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
     __u64 *bits = bpf_map_lookup_elem(&pid_filter, &word);
     if (!bits || !(*bits & (1ULL << (tgid % 64))))
         return 0;
-    struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-    long ret = ctx->args[1];
-    /* dx, si, di and orig_ax are adjacent in x86-64 pt_regs: one read instead of four. */
-    struct { __u64 dx, si, di, orig_ax; } r;
-    if (bpf_probe_read_kernel(&r, sizeof(r), (void *)regs + bpf_core_field_offset(struct pt_regs, dx)) != 0)
-        return 0;
-    __u32 nr = r.orig_ax;
+    __u32 nr = regs->orig_ax;
     switch (nr) {
     case NR_read: case NR_write: case NR_readv: case NR_writev:
     case NR_sendto: case NR_recvfrom: case NR_sendmsg: case NR_recvmsg: case NR_close:
@@ -572,11 +566,13 @@ int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
     default:
         return 0;
     }
+    struct { __u64 dx, si, di; } r = { .dx = regs->dx, .si = regs->si, .di = regs->di };
     __s32 fd = (__s32)r.di;
     if (nr == NR_close) {
         /* Unanswered requests of the connection stay in `inflight` for user space to expire. */
         struct conn_key key = { .tgid = tgid, .fd = fd };
-        if (ret == 0)
+        /* Most closes are of files, never in `conns`: a lock-free lookup first spares them the locked delete. */
+        if (ret == 0 && bpf_map_lookup_elem(&conns, &key))
             bpf_map_delete_elem(&conns, &key);
         return 0;
     }
@@ -588,9 +584,7 @@ int river_sys_exit(struct bpf_raw_tracepoint_args *ctx)
     if (nr == NR_recvmsg && (r.dx & MSG_PEEK))
         return 0;
     if (nr == NR_recvfrom) {
-        __u64 flags = 0;
-        if (bpf_probe_read_kernel(&flags, sizeof(flags), (void *)regs + bpf_core_field_offset(struct pt_regs, r10)) != 0 ||
-            (flags & MSG_PEEK))
+        if (regs->r10 & MSG_PEEK)
             return 0;
     }
     __u64 buf = r.si;

@@ -47,7 +47,7 @@ public sealed class LifecycleTests
         var before = BpfFds();
         var obj = HttpCapture.Open();
         obj.Load();
-        var link = obj.GetProgram("river_sys_exit").AttachRawTracepoint("sys_exit");
+        var link = obj.GetProgram("river_sys_exit").Attach();
         Assert.True(link.Fd > 0);
         obj.Dispose();
         Assert.Equal(-1, link.Fd);

@@ -42,7 +42,7 @@ var program = obj.GetProgram("river_sys_exit");
 const string statsSwitch = "/proc/sys/kernel/bpf_stats_enabled";
 var statsBefore = File.ReadAllText(statsSwitch).Trim();
 File.WriteAllText(statsSwitch, "1");
-using var link = program.AttachRawTracepoint("sys_exit");
+using var link = program.Attach(); // tp_btf/sys_exit
 
 var stop = new ManualResetEventSlim();
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });

@@ -16,7 +16,7 @@ internal sealed class HttpCapture : IDisposable
         PidFilter = new BpfBitmap(obj.GetMap<uint, ulong>("pid_filter"));
         Inflight = obj.GetMap<InflightKey, InflightValue>("inflight");
         Stats = obj.GetMap<uint, ulong>("stats");
-        Exit = obj.GetProgram("river_sys_exit").AttachRawTracepoint("sys_exit");
+        Exit = obj.GetProgram("river_sys_exit").Attach();
         Reader = obj.OpenRingBuffer("events", record => _events.Add(HttpEvent.Decode(record)));
     }
 

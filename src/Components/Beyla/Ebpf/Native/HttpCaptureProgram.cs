@@ -49,7 +49,7 @@ public sealed class HttpCaptureProgram : IDisposable
         _pidFilter = new BpfBitmap(obj.GetMap<uint, ulong>("pid_filter"));
         _inflight = obj.GetMap<InflightKey, InflightValue>("inflight");
         _stats = obj.GetMap<uint, ulong>("stats");
-        _link = obj.GetProgram("river_sys_exit").AttachRawTracepoint("sys_exit");
+        _link = obj.GetProgram("river_sys_exit").Attach();
     }
 
     /// <summary>True when the build embedded the object (clang, bpftool and BTF were present).</summary>

@@ -4,7 +4,7 @@
 #   base   nginx alone;
 #   floor  with two raw tracepoints (sys_enter, sys_exit) that test the PID filter and do nothing
 #          (bench/scripts/ebpf-capture-host --floor): the price of being attached to every syscall;
-#   river  with `river run` and a config of one beyla.ebpf selecting nginx by open_port (after a 2 s warm-up
+#   river  with `river run` and a config of one beyla.ebpf selecting nginx by open_port (after a 5 s warm-up
 #          run, as the base had: the measure is River in steady state, not its JIT compiling the hot path).
 # and reports per round and overall: req/s of each, the ratios floor/base and river/base, River's CPU time per
 # 100 000 requests (utime+stime from /proc/PID/stat over the wrk run; the capture program's own run time, which is
@@ -94,6 +94,18 @@ river_sum() {
     { curl -sf "http://127.0.0.1:$1/api/v0/component/beyla.ebpf.default/metrics" || true; } |
         awk -v m="$2" -v f="$3" 'index($0, m "{") == 1 && index($0, f) > 0 { s += $NF } END { printf "%.0f\n", s + 0 }'
 }
+# The GET count once two reads half a second apart agree (at most 10 s).
+settled_get_count() {
+    local last now
+    last="$(river_sum "$1" http_server_request_duration_seconds_count 'http_request_method="GET"')"
+    for _ in $(seq 20); do
+        sleep 0.5
+        now="$(river_sum "$1" http_server_request_duration_seconds_count 'http_request_method="GET"')"
+        [ "$now" = "$last" ] && break
+        last="$now"
+    done
+    echo "$now"
+}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # "run_time_ns run_cnt" summed over the BPF programs process $1 holds (River: its capture program), from the
 # fdinfo of its bpf-prog fds; needs kernel.bpf_stats_enabled. The program runs in nginx's context, so its time
@@ -142,8 +154,11 @@ for round in $(seq "$ROUNDS"); do
     [ -n "$TRACED" ] || { echo "river did not trace nginx within 60 s:"; tail -20 "$WORK/river.log"; exit 1; }
     # Steady state, as for the base (warmed up once above): a fresh River spends its first seconds under load
     # compiling its hot path (.NET tiered JIT), which a long-running agent pays once.
-    wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$PORT/" >/dev/null
-    BEFORE="$(river_sum "$RPORT" http_server_request_duration_seconds_count 'http_request_method="GET"')"
+    wrk -t2 -c"$CONNECTIONS" -d5s "http://127.0.0.1:$PORT/" >/dev/null
+    # The warm-up's last events may still wait in the ring buffer (below the wake-up length, delivered on the
+    # reader's next poll timeout): count from a settled value, or they would be taken for the measured run's.
+    BEFORE="$(settled_get_count "$RPORT")"
+    WARM_CPU="$(cpu_ticks "$RIVER_PID")"
     CPU0="$(cpu_ticks "$RIVER_PID")"
     read -r RIVER_RPS RIVER_TOTAL < <(run_wrk)
     CPU1="$(cpu_ticks "$RIVER_PID")"
@@ -176,6 +191,7 @@ for round in $(seq "$ROUNDS"); do
     awk -v a="$FLOOR_RPS" -v b="$BASE_RPS" 'BEGIN { printf "  floor:  %s req/s (ratio %.3f)\n", a, a / b }'
     awk -v a="$RIVER_RPS" -v b="$BASE_RPS" 'BEGIN { printf "  river:  %s req/s (ratio %.3f)\n", a, a / b }'
     echo "  river:  CPU ${CPU_S} s over $RIVER_TOTAL requests = $PER100K s per 100k requests; RSS $((RSS / 1024)) MiB (peak $((HWM / 1024)) MiB)"
+    awk -v t="$WARM_CPU" -v hz="$TICKS" 'BEGIN { printf "  river:  start-up (load, attach, discovery, 5 s warm-up under wrk): CPU %.2f s\n", t / hz }'
     awk -v ns=$((NS1 - NS0)) -v runs=$((RUNS1 - RUNS0)) -v n="$STATS_TOTAL" 'BEGIN {
         printf "  kernel: capture program %.0f ns per request (%.0f ns per run, %.1f runs per request)\n",
             n ? ns / n : 0, runs ? ns / runs : 0, n ? runs / n : 0 }'

@@ -62,6 +62,9 @@ public interface IRouteRegistrar
 /// <summary>What a component is given when it is built.</summary>
 public sealed record ComponentOptions
 {
+    private readonly Func<Prometheus.CollectorRegistry>? _registryFactory;
+    private Prometheus.CollectorRegistry? _registry;
+
     /// <summary>The component id, <c>name.label</c>.</summary>
     public required string Id { get; init; }
 
@@ -104,9 +107,6 @@ public sealed record ComponentOptions
     {
         init => _registryFactory = value;
     }
-
-    private Prometheus.CollectorRegistry? _registry;
-    private readonly Func<Prometheus.CollectorRegistry>? _registryFactory;
 }
 
 /// <summary>Stability levels, as Alloy's <c>--stability.level</c> names them.</summary>

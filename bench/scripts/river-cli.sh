@@ -4,7 +4,8 @@
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cli="$root/artifacts/river/River.Cli"
 if [[ -n "${RIVER_CLI:-}" ]]; then
-  # Another build to measure, for before/after comparisons: RIVER_CLI="dotnet /elsewhere/River.Cli.dll" (split on spaces).
+  # Another build to measure, for before/after comparisons: RIVER_CLI="dotnet /elsewhere/River.Cli.dll" or
+  # RIVER_CLI=/elsewhere/artifacts/river/River.Cli (split on spaces).
   read -r -a RIVER <<< "$RIVER_CLI"
   return 0
 fi
@@ -13,5 +14,6 @@ if [[ "${RIVER_SKIP_BUILD:-0}" != 1 ]]; then
   "$root/river" --version >/dev/null
 fi
 [[ -x "$cli" ]] || { echo "no Release build at $cli" >&2; exit 1; }
-# The native launcher of the ReadyToRun publish, as ./river runs it (without the wrapper's own up-to-date check).
+# The published CLI (Native AOT executable, or the ReadyToRun launcher when ./river fell back), as ./river runs it
+# (without the wrapper's own up-to-date check).
 RIVER=("$cli")

@@ -55,11 +55,11 @@ public sealed class BeylaCapabilityTests(ITestOutputHelper output) : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[]
-        {
-            "--bounding-set=-bpf,-perfmon,-sys_admin", "--", "dotnet", RiverProcess.CliDll, "run", config,
-            "--server.http.listen-addr", $"127.0.0.1:{port}", "--storage.path", Path.Combine(_dir.Path, "data"),
-        })
+        string[] setpriv = ["--bounding-set=-bpf,-perfmon,-sys_admin", "--"];
+        foreach (var arg in setpriv.Concat(RiverProcess.CliCommand).Concat(
+        [
+            "run", config, "--server.http.listen-addr", $"127.0.0.1:{port}", "--storage.path", Path.Combine(_dir.Path, "data"),
+        ]))
         {
             info.ArgumentList.Add(arg);
         }

@@ -20,7 +20,8 @@ internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 }
 
 /// <summary>
-/// One real <c>river</c> process (<c>dotnet River.Cli.dll …</c>), with its output captured. Disposing kills it if it
+/// One real <c>river</c> process (<c>dotnet River.Cli.dll …</c>, or the published native CLI when
+/// <c>RIVER_TEST_CLI</c> names it), with its output captured. Disposing kills it if it
 /// still runs, so a failing test never leaves a process behind.
 /// </summary>
 internal sealed class RiverProcess : IDisposable
@@ -33,7 +34,7 @@ internal sealed class RiverProcess : IDisposable
 
     private RiverProcess(string workingDirectory, IEnumerable<string> args, bool redirectStdin, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(CliCommand[0])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -41,8 +42,7 @@ internal sealed class RiverProcess : IDisposable
             RedirectStandardInput = redirectStdin,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(CliDll);
-        foreach (var arg in args)
+        foreach (var arg in CliCommand.Skip(1).Concat(args))
         {
             info.ArgumentList.Add(arg);
         }
@@ -62,10 +62,14 @@ internal sealed class RiverProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    /// <summary>The built CLI, found next to this test assembly's build configuration.</summary>
-    public static string CliDll { get; } = LocateCli();
+    /// <summary>
+    /// The command that starts the CLI, before its arguments: the executable named by the environment variable
+    /// <c>RIVER_TEST_CLI</c> (the published CLI, <c>artifacts/river/River.Cli</c>, as <c>./river</c> runs it), else
+    /// <c>dotnet</c> and the built River.Cli.dll next to this test assembly's build configuration.
+    /// </summary>
+    public static IReadOnlyList<string> CliCommand { get; } = LocateCli();
 
-    /// <summary>The process id (the <c>dotnet</c> host runs the CLI in-process).</summary>
+    /// <summary>The process id (the CLI runs in this process, under <c>dotnet</c> or natively).</summary>
     public int Pid => _process.Id;
 
     /// <summary>True once the process has exited.</summary>
@@ -213,8 +217,15 @@ internal sealed class RiverProcess : IDisposable
         }
     }
 
-    private static string LocateCli()
+    private static string[] LocateCli()
     {
+        if (Environment.GetEnvironmentVariable("RIVER_TEST_CLI") is { Length: > 0 } executable)
+        {
+            return File.Exists(executable)
+                ? [Path.GetFullPath(executable)]
+                : throw new InvalidOperationException($"RIVER_TEST_CLI={executable} does not exist");
+        }
+
         // The test assembly sits in tests/Integration/bin/<Configuration>/net10.0/; the CLI in
         // src/River.Cli/bin/<Configuration>/net10.0/. Prefer the same configuration, fall back to the other.
         var here = new DirectoryInfo(AppContext.BaseDirectory);
@@ -235,7 +246,7 @@ internal sealed class RiverProcess : IDisposable
             var dll = Path.Combine(root.FullName, "src", "River.Cli", "bin", candidate, "net10.0", "River.Cli.dll");
             if (File.Exists(dll))
             {
-                return dll;
+                return ["dotnet", dll];
             }
         }
 

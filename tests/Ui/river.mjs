@@ -11,6 +11,8 @@ import { chromium } from 'playwright-core';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cliDll = process.env.RIVER_CLI_DLL || join(repoRoot, 'src/River.Cli/bin/Release/net10.0/River.Cli.dll');
+// RIVER_TEST_CLI names a native executable (the published CLI, artifacts/river/River.Cli) to run instead of the DLL.
+const cliCommand = process.env.RIVER_TEST_CLI ? [process.env.RIVER_TEST_CLI] : ['dotnet', cliDll];
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 
 /** A TCP port that was free a moment ago (River takes it next; the race is harmless on a test machine). */
@@ -39,7 +41,7 @@ export async function startRiver(config, { readyTimeoutMs = 90_000 } = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = '';
-  const child = spawn('dotnet', [cliDll, 'run', configPath, `--server.http.listen-addr=127.0.0.1:${port}`,
+  const child = spawn(cliCommand[0], [...cliCommand.slice(1), 'run', configPath, `--server.http.listen-addr=127.0.0.1:${port}`,
     '--storage.path', join(dir, 'data')], {
     cwd: dir, env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests of River's web UI (headless Debian chromium via playwright-core, node's test runner).
 # Needs: the built CLI (dotnet build src/River.Cli -c Release), node >= 20, npm, and the apt package chromium.
+# RIVER_TEST_CLI=artifacts/river/River.Cli runs the published native CLI (as ./river does) instead of the DLL.
 # --screenshots writes docs/ui-*.png (otherwise screenshots go to artifacts/ui-screenshots/).
 # Exits non-zero when a test fails; prints node's test summary.
 set -euo pipefail
@@ -15,7 +16,7 @@ if [[ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]]; then
   echo "tests/Ui: ${CHROMIUM:-/usr/bin/chromium} is missing: apt-get install -y chromium" >&2
   exit 1
 fi
-cli="${RIVER_CLI_DLL:-$root/src/River.Cli/bin/Release/net10.0/River.Cli.dll}"
+cli="${RIVER_TEST_CLI:-${RIVER_CLI_DLL:-$root/src/River.Cli/bin/Release/net10.0/River.Cli.dll}}"
 if [[ ! -f "$cli" ]]; then
   echo "tests/Ui: $cli is missing: dotnet build src/River.Cli -c Release" >&2
   exit 1

@@ -111,7 +111,14 @@ public sealed class RiverHttpServer : IAsyncDisposable
             // Health changes between evaluations (a run loop failing), so the gauge is refreshed at scrape time.
             _controller.Metrics.SetRunning(_controller.Components);
             var registries = new List<Prometheus.CollectorRegistry> { _controller.Metrics.Registry };
-            registries.AddRange(_controller.Components.Select(n => n.Registry));
+            foreach (var node in _controller.Components)
+            {
+                if (node.RegistryIfCreated is { } registry)
+                {
+                    registries.Add(registry);
+                }
+            }
+
             var text = await MetricsExposition.RenderAsync(registries, context.RequestAborted).ConfigureAwait(false);
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await context.Response.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);

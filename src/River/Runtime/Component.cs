@@ -62,6 +62,9 @@ public interface IRouteRegistrar
 /// <summary>What a component is given when it is built.</summary>
 public sealed record ComponentOptions
 {
+    private readonly Func<Prometheus.CollectorRegistry>? _registryFactory;
+    private Prometheus.CollectorRegistry? _registry;
+
     /// <summary>The component id, <c>name.label</c>.</summary>
     public required string Id { get; init; }
 
@@ -86,8 +89,24 @@ public sealed record ComponentOptions
     /// <summary>The address other components use to reach this River's HTTP server in memory.</summary>
     public string InMemoryAddress { get; init; } = "river.internal:12345";
 
-    /// <summary>Metrics registry for the component's own metrics (River's <c>/metrics</c>); labelled by component id.</summary>
-    public Prometheus.CollectorRegistry? Registry { get; init; }
+    /// <summary>
+    /// Metrics registry for the component's own metrics (River's <c>/metrics</c>); labelled by component id. The
+    /// runtime creates it on first read (<see cref="RegistryFactory"/>): most components register no metrics.
+    /// </summary>
+    public Prometheus.CollectorRegistry? Registry
+    {
+        get => _registry ?? (_registryFactory is { } create ? _registry = create() : null);
+        init => _registry = value;
+    }
+
+    /// <summary>
+    /// Creates <see cref="Registry"/> on its first read when it was not given; must return the same registry on every
+    /// call (the component node's own, created once).
+    /// </summary>
+    public Func<Prometheus.CollectorRegistry>? RegistryFactory
+    {
+        init => _registryFactory = value;
+    }
 }
 
 /// <summary>Stability levels, as Alloy's <c>--stability.level</c> names them.</summary>

@@ -19,6 +19,7 @@ public sealed class ComponentNode
     private CancellationTokenSource? _runCts;
     private Task? _runTask;
     private Value _exports = ObjectValue.Empty;
+    private Prometheus.CollectorRegistry? _registry;
 
     internal ComponentNode(ComponentController controller, ComponentRegistration registration, BlockStatement block, SourceFile source)
     {
@@ -33,8 +34,6 @@ public sealed class ComponentNode
         _evalHealth = created;
         _runHealth = created;
         Routes = new ComponentRouteTable();
-        Registry = Prometheus.Metrics.NewCustomRegistry();
-        Registry.SetStaticLabels(new Dictionary<string, string> { ["component_id"] = Id });
     }
 
     /// <summary>The component id, <c>name.label</c>.</summary>
@@ -79,8 +78,14 @@ public sealed class ComponentNode
     /// <summary>The HTTP routes the component registered.</summary>
     public ComponentRouteTable Routes { get; }
 
-    /// <summary>The component's own metrics registry (every series labelled <c>component_id</c>).</summary>
-    public Prometheus.CollectorRegistry Registry { get; }
+    /// <summary>
+    /// The component's own metrics registry (every series labelled <c>component_id</c>), created on first use: most
+    /// components register no metrics, and a registry per component is a real share of a large config's start-up.
+    /// </summary>
+    public Prometheus.CollectorRegistry Registry => Volatile.Read(ref _registry) ?? CreateRegistry();
+
+    /// <summary>The registry when something created it, else null (nothing to expose).</summary>
+    internal Prometheus.CollectorRegistry? RegistryIfCreated => Volatile.Read(ref _registry);
 
     /// <summary>True once the node belongs to the installed graph (staged nodes of a failed reload never are).</summary>
     public bool IsLive { get; internal set; }
@@ -210,8 +215,15 @@ public sealed class ComponentNode
         Routes = Routes,
         HttpHandler = _controller.Options.HttpHandler,
         InMemoryAddress = _controller.Options.InMemoryAddress,
-        Registry = Registry,
+        RegistryFactory = () => Registry,
     };
+
+    private Prometheus.CollectorRegistry CreateRegistry()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        registry.SetStaticLabels(new Dictionary<string, string> { ["component_id"] = Id });
+        return Interlocked.CompareExchange(ref _registry, registry, null) ?? registry;
+    }
 
     /// <summary>Starts the supervised run loop.</summary>
     internal void Start()

@@ -68,9 +68,10 @@ internal static class CompiledAccessors
     /// <summary>
     /// Uses of an accessor or constructor served by reflection before it is compiled. Compiling costs far more than one
     /// reflective call (the expression compiler and a JIT of the delegate), so a small config, or a field that few
-    /// blocks set, never pays for it; a 10 000-block config compiles each accessor once early on.
+    /// blocks set, never pays for it; a 10 000-block config compiles each accessor once early on. Without a JIT (the
+    /// Native AOT publish of the CLI) expression trees are only interpreted, slower than reflection: never compile.
     /// </summary>
-    public const int CompileAfter = 32;
+    public static readonly int CompileAfter = System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled ? 32 : int.MaxValue;
 
     private static readonly ConcurrentDictionary<Type, Func<object>?> Factories = new();
     private static readonly ConcurrentDictionary<Type, int> CreateUses = new();

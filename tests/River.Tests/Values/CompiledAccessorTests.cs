@@ -10,7 +10,7 @@ namespace River.Tests.Values;
 /// </summary>
 public sealed class CompiledAccessorTests
 {
-    private const int Uses = (CompiledAccessors.CompileAfter * 2) + 5;
+    private static readonly int Uses = (CompiledAccessors.CompileAfter * 2) + 5;
 
     [Fact]
     public void AFieldReadsAndWritesTheSameBeforeAndAfterItIsCompiled()

@@ -78,7 +78,12 @@ internal readonly struct ExpressionEvaluator(Scope scope, SourceFile? source, Di
 
     public bool TryEvaluateAs(Expr expr, Type target, out object? result)
     {
-        result = null;
+        // Literal data (strings, lists of maps, ...) converts straight from the syntax; anything else is evaluated.
+        if (ValueConverter.TryConvertConstant(expr, target, out result))
+        {
+            return true;
+        }
+
         var value = TryEvaluate(expr);
         if (value is null)
         {

@@ -310,8 +310,7 @@ internal sealed class DirectAstBuilder
         {
             ref var value = ref _slots[next++];
             last = value.StopToken;
-            var name = new Identifier(Name(nameToken), SpanOf(nameToken));
-            return new AttributeStatement(name, (Expr)value.Node!, SpanOf(first, last));
+            return new AttributeStatement(Name(nameToken), SpanOf(nameToken), (Expr)value.Node!, SpanOf(first, last));
         }
 
         var stop = first;
@@ -533,8 +532,8 @@ internal sealed class DirectAstBuilder
                 if (type == G.RiverParser.DOT)
                 {
                     var nameToken = tokens[pos + 1];
-                    var name = new Identifier(Name(nameToken), SpanOf(nameToken));
-                    value = new AccessExpr(value, name, value.Span.Union(name.Span));
+                    var nameSpan = SpanOf(nameToken);
+                    value = new AccessExpr(value, Name(nameToken), nameSpan, value.Span.Union(nameSpan));
                     pos += 2;
                 }
                 else if (type == G.RiverParser.LBRACK)

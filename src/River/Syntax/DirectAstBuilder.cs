@@ -116,7 +116,7 @@ internal sealed class AstBuildingParser : G.RiverParser
 /// Each rule's results are slots on one stack; <see cref="Enter"/> remembers the stack height, so at a rule's exit the
 /// slots above that mark are the results of its nested rules, in order. A <c>fastExpr</c> is one rule for a whole
 /// operator chain, so its exit reads the chain back from the scanner's token array (prefix operators, leaf
-/// operands, postfixes, binary operators), taking a slot for each bracketed part, and applies Alloy's precedence
+/// operands, postfixes, binary operators), taking a slot for each expression nested in brackets, and applies Alloy's precedence
 /// table without recursion.
 /// </remarks>
 internal sealed class DirectAstBuilder
@@ -186,9 +186,6 @@ internal sealed class DirectAstBuilder
         {
             case G.RiverParser.RULE_fastExpr:
                 ExitExpr(mark, first, last);
-                break;
-            case G.RiverParser.RULE_fastCompound:
-                ExitCompound(mark, first, last);
                 break;
             case G.RiverParser.RULE_fastBody:
                 ExitBody(mark, first, last);
@@ -388,62 +385,83 @@ internal sealed class DirectAstBuilder
         return true;
     }
 
-    // `LPAREN fastExpr RPAREN | LBRACK elements RBRACK | LCURLY fields RCURLY`; the nested expressions are the slots
-    // above the mark.
-    private void ExitCompound(int mark, int first, int last)
+    // A bracketed primary of a fastExpr starting at token open: `LPAREN fastExpr RPAREN`, `LBRACK elements RBRACK` or
+    // `LCURLY fields RCURLY`. The nested expressions are the next slots (from next on), in token order. Sets close to
+    // the closing token; null when nested too deep (the parse-tree path reports that).
+    private Expr? Bracketed(int open, ref int next, out int close, out int depth)
     {
-        var n = _count - mark;
+        var tokens = _tokens;
+        var pos = open + 1;
         Expr result;
-        int depth;
-        switch (_tokens[first].Type)
+        switch (tokens[open].Type)
         {
             case G.RiverParser.LPAREN:
-                depth = _slots[mark].Depth + 1;
-                result = new ParenExpr((Expr)_slots[mark].Node!, SpanOf(first, last));
+            {
+                ref var inner = ref _slots[next++];
+                close = inner.StopToken + 1;
+                depth = inner.Depth + 1;
+                result = new ParenExpr((Expr)inner.Node!, SpanOf(open, close));
                 break;
+            }
 
             case G.RiverParser.LBRACK:
             {
-                var elements = Elements(mark, n, out var elementDepth);
+                var from = next;
+                while (tokens[pos].Type != G.RiverParser.RBRACK)
+                {
+                    pos = _slots[next++].StopToken + 1;
+                    if (tokens[pos].Type == G.RiverParser.COMMA)
+                    {
+                        pos++;
+                    }
+                }
+
+                close = pos;
+                var elements = Elements(from, next - from, out var elementDepth);
                 depth = elementDepth + 1;
-                result = new ArrayExpr(elements, SpanOf(first, last));
+                result = new ArrayExpr(elements, SpanOf(open, close));
                 break;
             }
 
             default:
             {
+                var from = next;
+                while (tokens[pos].Type != G.RiverParser.RCURLY)
+                {
+                    pos = _slots[next++].StopToken + 1;
+                    if (tokens[pos].Type == G.RiverParser.COMMA)
+                    {
+                        pos++;
+                    }
+                }
+
+                close = pos;
+                var n = next - from;
                 var fields = n == 0 ? [] : new ObjectField[n];
                 var fieldDepth = 0;
                 for (var i = 0; i < n; i++)
                 {
-                    ref var value = ref _slots[mark + i];
+                    ref var value = ref _slots[from + i];
 
                     // A field is `key = value`: the key is two tokens before the value's first token.
-                    var keyToken = _tokens[value.StartToken - 2];
+                    var keyToken = tokens[value.StartToken - 2];
                     var quoted = keyToken.Type != G.RiverParser.IDENT;
 
                     // Alloy's rule: quotes stripped, escapes kept ("a\"b" is the key a\"b); `""` is the empty key.
                     var key = quoted
                         ? Intern(_text.AsSpan(keyToken.StartIndex + 1, Math.Max(0, keyToken.End - keyToken.StartIndex - 2)))
                         : Name(keyToken);
-                    var keySpan = SpanOf(keyToken);
-                    fields[i] = new ObjectField(key, quoted, keySpan, (Expr)value.Node!, SpanOf(value.StartToken - 2, value.StopToken));
+                    fields[i] = new ObjectField(key, quoted, SpanOf(keyToken), (Expr)value.Node!, SpanOf(value.StartToken - 2, value.StopToken));
                     fieldDepth = Math.Max(fieldDepth, value.Depth);
                 }
 
                 depth = fieldDepth + 1;
-                result = new ObjectExpr(ImmutableCollectionsMarshal.AsImmutableArray(fields), SpanOf(first, last));
+                result = new ObjectExpr(ImmutableCollectionsMarshal.AsImmutableArray(fields), SpanOf(open, close));
                 break;
             }
         }
 
-        if (TooDeep(depth))
-        {
-            return;
-        }
-
-        _count = mark;
-        Push(result, depth, first, last);
+        return TooDeep(depth) ? null : result;
     }
 
     private ImmutableArray<Expr> Elements(int from, int n, out int depth)
@@ -465,8 +483,9 @@ internal sealed class DirectAstBuilder
     }
 
     // `(NOT|MINUS)* primary (postfix | op (NOT|MINUS)* primary)*`, read back from the tokens. Operands go on an
-    // explicit stack and are reduced by precedence climbing, as in AstBuilder; the bracketed parts (compound
-    // primaries, index expressions, call arguments) are the slots above the mark, in token order.
+    // explicit stack and are reduced by precedence climbing, as in AstBuilder; the expressions nested in brackets
+    // (in parentheses, arrays and objects, index expressions, call arguments) are the slots above the mark, in token
+    // order.
     private void ExitExpr(int mark, int first, int last)
     {
         var tokens = _tokens;
@@ -478,11 +497,6 @@ internal sealed class DirectAstBuilder
             Expr leaf = token.Type == G.RiverParser.IDENT ? new IdentifierExpr(Name(token), SpanOf(token)) : Literal(token);
             _count = mark;
             Push(leaf, 1, first, last);
-            return;
-        }
-
-        if (_count == mark + 1 && _slots[mark].StartToken == first && _slots[mark].StopToken == last)
-        {
             return;
         }
 
@@ -512,10 +526,14 @@ internal sealed class DirectAstBuilder
                     break;
                 case G.RiverParser.LPAREN or G.RiverParser.LBRACK or G.RiverParser.LCURLY:
                 {
-                    ref var compound = ref _slots[next++];
-                    value = (Expr)compound.Node!;
-                    depth = compound.Depth;
-                    pos = compound.StopToken + 1;
+                    var bracketed = Bracketed(pos, ref next, out var close, out depth);
+                    if (bracketed is null)
+                    {
+                        return;
+                    }
+
+                    value = bracketed;
+                    pos = close + 1;
                     break;
                 }
 

@@ -45,13 +45,12 @@ internal partial class RiverParser : Parser {
 		RULE_blockName = 4, RULE_blockLabel = 5, RULE_statementRest = 6, RULE_blockValue = 7, 
 		RULE_expr = 8, RULE_unaryExpr = 9, RULE_postfix = 10, RULE_primary = 11, 
 		RULE_exprList = 12, RULE_fieldList = 13, RULE_field = 14, RULE_fastFile = 15, 
-		RULE_fastExpressionOnly = 16, RULE_fastBody = 17, RULE_fastExpr = 18, 
-		RULE_fastCompound = 19;
+		RULE_fastExpressionOnly = 16, RULE_fastBody = 17, RULE_fastExpr = 18;
 	public static readonly string[] ruleNames = {
 		"file", "expressionOnly", "body", "statement", "blockName", "blockLabel", 
 		"statementRest", "blockValue", "expr", "unaryExpr", "postfix", "primary", 
 		"exprList", "fieldList", "field", "fastFile", "fastExpressionOnly", "fastBody", 
-		"fastExpr", "fastCompound"
+		"fastExpr"
 	};
 
 	private static readonly string[] _LiteralNames = {
@@ -117,9 +116,9 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 40;
+			State = 38;
 			body();
-			State = 41;
+			State = 39;
 			Match(Eof);
 			}
 		}
@@ -155,19 +154,19 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 43;
+			State = 41;
 			expr();
-			State = 45;
+			State = 43;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==TERMINATOR) {
 				{
-				State = 44;
+				State = 42;
 				Match(TERMINATOR);
 				}
 			}
 
-			State = 47;
+			State = 45;
 			Match(Eof);
 			}
 		}
@@ -208,37 +207,37 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 50;
+			State = 48;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==IDENT) {
 				{
-				State = 49;
+				State = 47;
 				statement();
 				}
 			}
 
-			State = 58;
+			State = 56;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==TERMINATOR) {
 				{
 				{
-				State = 52;
+				State = 50;
 				Match(TERMINATOR);
-				State = 54;
+				State = 52;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==IDENT) {
 					{
-					State = 53;
+					State = 51;
 					statement();
 					}
 				}
 
 				}
 				}
-				State = 60;
+				State = 58;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -276,9 +275,9 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 61;
+			State = 59;
 			blockName();
-			State = 62;
+			State = 60;
 			statementRest();
 			}
 		}
@@ -320,30 +319,30 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 64;
+			State = 62;
 			Match(IDENT);
-			State = 69;
+			State = 67;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==DOT) {
 				{
 				{
-				State = 65;
+				State = 63;
 				Match(DOT);
-				State = 66;
+				State = 64;
 				Match(IDENT);
 				}
 				}
-				State = 71;
+				State = 69;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 73;
+			State = 71;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==STRING || _la==RAW_STRING) {
 				{
-				State = 72;
+				State = 70;
 				blockLabel();
 				}
 			}
@@ -379,7 +378,7 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 75;
+			State = 73;
 			_la = TokenStream.LA(1);
 			if ( !(_la==STRING || _la==RAW_STRING) ) {
 			ErrorHandler.RecoverInline(this);
@@ -438,23 +437,23 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 12, RULE_statementRest);
 		int _la;
 		try {
-			State = 86;
+			State = 84;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case ASSIGN:
 				_localctx = new AttributeRestContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 77;
+				State = 75;
 				Match(ASSIGN);
-				State = 78;
+				State = 76;
 				expr();
-				State = 80;
+				State = 78;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 6443499520L) != 0)) {
 					{
-					State = 79;
+					State = 77;
 					blockValue();
 					}
 				}
@@ -465,11 +464,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new BlockRestContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 82;
+				State = 80;
 				Match(LCURLY);
-				State = 83;
+				State = 81;
 				body();
-				State = 84;
+				State = 82;
 				Match(RCURLY);
 				}
 				break;
@@ -512,21 +511,21 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 89;
+			State = 87;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==STRING || _la==RAW_STRING) {
 				{
-				State = 88;
+				State = 86;
 				blockLabel();
 				}
 			}
 
-			State = 91;
+			State = 89;
 			Match(LCURLY);
-			State = 92;
+			State = 90;
 			body();
-			State = 93;
+			State = 91;
 			Match(RCURLY);
 			}
 		}
@@ -619,15 +618,15 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 95;
+			State = 93;
 			unaryExpr();
-			State = 100;
+			State = 98;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) {
 				{
 				{
-				State = 96;
+				State = 94;
 				_la = TokenStream.LA(1);
 				if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) ) {
 				ErrorHandler.RecoverInline(this);
@@ -636,11 +635,11 @@ internal partial class RiverParser : Parser {
 					ErrorHandler.ReportMatch(this);
 				    Consume();
 				}
-				State = 97;
+				State = 95;
 				unaryExpr();
 				}
 				}
-				State = 102;
+				State = 100;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -690,13 +689,13 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 106;
+			State = 104;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==NOT || _la==MINUS) {
 				{
 				{
-				State = 103;
+				State = 101;
 				_la = TokenStream.LA(1);
 				if ( !(_la==NOT || _la==MINUS) ) {
 				ErrorHandler.RecoverInline(this);
@@ -707,23 +706,23 @@ internal partial class RiverParser : Parser {
 				}
 				}
 				}
-				State = 108;
+				State = 106;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 109;
+			State = 107;
 			primary();
-			State = 113;
+			State = 111;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 289406976L) != 0)) {
 				{
 				{
-				State = 110;
+				State = 108;
 				postfix();
 				}
 				}
-				State = 115;
+				State = 113;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -780,16 +779,16 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 20, RULE_postfix);
 		int _la;
 		try {
-			State = 127;
+			State = 125;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case DOT:
 				_localctx = new AccessPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 116;
+				State = 114;
 				Match(DOT);
-				State = 117;
+				State = 115;
 				Match(IDENT);
 				}
 				break;
@@ -797,11 +796,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new IndexPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 118;
+				State = 116;
 				Match(LBRACK);
-				State = 119;
+				State = 117;
 				expr();
-				State = 120;
+				State = 118;
 				Match(RBRACK);
 				}
 				break;
@@ -809,19 +808,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new CallPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 122;
+				State = 120;
 				Match(LPAREN);
-				State = 124;
+				State = 122;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
 					{
-					State = 123;
+					State = 121;
 					exprList();
 					}
 				}
 
-				State = 126;
+				State = 124;
 				Match(RPAREN);
 				}
 				break;
@@ -897,14 +896,14 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 22, RULE_primary);
 		int _la;
 		try {
-			State = 145;
+			State = 143;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case IDENT:
 				_localctx = new IdentPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 129;
+				State = 127;
 				Match(IDENT);
 				}
 				break;
@@ -918,7 +917,7 @@ internal partial class RiverParser : Parser {
 				_localctx = new LiteralPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 130;
+				State = 128;
 				_la = TokenStream.LA(1);
 				if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7113539598L) != 0)) ) {
 				ErrorHandler.RecoverInline(this);
@@ -933,11 +932,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new ParenPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 131;
+				State = 129;
 				Match(LPAREN);
-				State = 132;
+				State = 130;
 				expr();
-				State = 133;
+				State = 131;
 				Match(RPAREN);
 				}
 				break;
@@ -945,19 +944,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new ArrayPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 4);
 				{
-				State = 135;
+				State = 133;
 				Match(LBRACK);
-				State = 137;
+				State = 135;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
 					{
-					State = 136;
+					State = 134;
 					exprList();
 					}
 				}
 
-				State = 139;
+				State = 137;
 				Match(RBRACK);
 				}
 				break;
@@ -965,19 +964,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new ObjectPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 5);
 				{
-				State = 140;
+				State = 138;
 				Match(LCURLY);
-				State = 142;
+				State = 140;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
 					{
-					State = 141;
+					State = 139;
 					fieldList();
 					}
 				}
 
-				State = 144;
+				State = 142;
 				Match(RCURLY);
 				}
 				break;
@@ -1027,16 +1026,16 @@ internal partial class RiverParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 147;
+			State = 145;
 			expr();
-			State = 152;
+			State = 150;
 			ErrorHandler.Sync(this);
 			_alt = Interpreter.AdaptivePredict(TokenStream,17,Context);
 			while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 				if ( _alt==1 ) {
 					{
 					{
-					State = 148;
+					State = 146;
 					_la = TokenStream.LA(1);
 					if ( !(_la==COMMA || _la==TERMINATOR) ) {
 					ErrorHandler.RecoverInline(this);
@@ -1045,21 +1044,21 @@ internal partial class RiverParser : Parser {
 						ErrorHandler.ReportMatch(this);
 					    Consume();
 					}
-					State = 149;
+					State = 147;
 					expr();
 					}
 					} 
 				}
-				State = 154;
+				State = 152;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,17,Context);
 			}
-			State = 156;
+			State = 154;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==COMMA || _la==TERMINATOR) {
 				{
-				State = 155;
+				State = 153;
 				_la = TokenStream.LA(1);
 				if ( !(_la==COMMA || _la==TERMINATOR) ) {
 				ErrorHandler.RecoverInline(this);
@@ -1115,16 +1114,16 @@ internal partial class RiverParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 158;
+			State = 156;
 			field();
-			State = 163;
+			State = 161;
 			ErrorHandler.Sync(this);
 			_alt = Interpreter.AdaptivePredict(TokenStream,19,Context);
 			while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 				if ( _alt==1 ) {
 					{
 					{
-					State = 159;
+					State = 157;
 					_la = TokenStream.LA(1);
 					if ( !(_la==COMMA || _la==TERMINATOR) ) {
 					ErrorHandler.RecoverInline(this);
@@ -1133,21 +1132,21 @@ internal partial class RiverParser : Parser {
 						ErrorHandler.ReportMatch(this);
 					    Consume();
 					}
-					State = 160;
+					State = 158;
 					field();
 					}
 					} 
 				}
-				State = 165;
+				State = 163;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,19,Context);
 			}
-			State = 167;
+			State = 165;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==COMMA || _la==TERMINATOR) {
 				{
-				State = 166;
+				State = 164;
 				_la = TokenStream.LA(1);
 				if ( !(_la==COMMA || _la==TERMINATOR) ) {
 				ErrorHandler.RecoverInline(this);
@@ -1195,7 +1194,7 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 169;
+			State = 167;
 			_la = TokenStream.LA(1);
 			if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
 			ErrorHandler.RecoverInline(this);
@@ -1204,9 +1203,9 @@ internal partial class RiverParser : Parser {
 				ErrorHandler.ReportMatch(this);
 			    Consume();
 			}
-			State = 170;
+			State = 168;
 			Match(ASSIGN);
-			State = 171;
+			State = 169;
 			expr();
 			}
 		}
@@ -1240,9 +1239,9 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 173;
+			State = 171;
 			fastBody();
-			State = 174;
+			State = 172;
 			Match(Eof);
 			}
 		}
@@ -1278,19 +1277,19 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 176;
+			State = 174;
 			fastExpr();
-			State = 178;
+			State = 176;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==TERMINATOR) {
 				{
-				State = 177;
+				State = 175;
 				Match(TERMINATOR);
 				}
 			}
 
-			State = 180;
+			State = 178;
 			Match(Eof);
 			}
 		}
@@ -1361,21 +1360,21 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 201;
+			State = 199;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==IDENT) {
 				{
-				State = 182;
+				State = 180;
 				Match(IDENT);
-				State = 199;
+				State = 197;
 				ErrorHandler.Sync(this);
 				switch (TokenStream.LA(1)) {
 				case ASSIGN:
 					{
-					State = 183;
+					State = 181;
 					Match(ASSIGN);
-					State = 184;
+					State = 182;
 					fastExpr();
 					}
 					break;
@@ -1383,37 +1382,37 @@ internal partial class RiverParser : Parser {
 				case DOT:
 				case STRING:
 					{
-					State = 189;
+					State = 187;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 					while (_la==DOT) {
 						{
 						{
-						State = 185;
+						State = 183;
 						Match(DOT);
-						State = 186;
+						State = 184;
 						Match(IDENT);
 						}
 						}
-						State = 191;
+						State = 189;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 					}
-					State = 193;
+					State = 191;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 					if (_la==STRING) {
 						{
-						State = 192;
+						State = 190;
 						Match(STRING);
 						}
 					}
 
-					State = 195;
+					State = 193;
 					Match(LCURLY);
-					State = 196;
+					State = 194;
 					fastBody();
-					State = 197;
+					State = 195;
 					Match(RCURLY);
 					}
 					break;
@@ -1423,29 +1422,29 @@ internal partial class RiverParser : Parser {
 				}
 			}
 
-			State = 227;
+			State = 225;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==TERMINATOR) {
 				{
 				{
-				State = 203;
+				State = 201;
 				Match(TERMINATOR);
-				State = 223;
+				State = 221;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==IDENT) {
 					{
-					State = 204;
+					State = 202;
 					Match(IDENT);
-					State = 221;
+					State = 219;
 					ErrorHandler.Sync(this);
 					switch (TokenStream.LA(1)) {
 					case ASSIGN:
 						{
-						State = 205;
+						State = 203;
 						Match(ASSIGN);
-						State = 206;
+						State = 204;
 						fastExpr();
 						}
 						break;
@@ -1453,37 +1452,37 @@ internal partial class RiverParser : Parser {
 					case DOT:
 					case STRING:
 						{
-						State = 211;
+						State = 209;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 						while (_la==DOT) {
 							{
 							{
-							State = 207;
+							State = 205;
 							Match(DOT);
-							State = 208;
+							State = 206;
 							Match(IDENT);
 							}
 							}
-							State = 213;
+							State = 211;
 							ErrorHandler.Sync(this);
 							_la = TokenStream.LA(1);
 						}
-						State = 215;
+						State = 213;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 						if (_la==STRING) {
 							{
-							State = 214;
+							State = 212;
 							Match(STRING);
 							}
 						}
 
-						State = 217;
+						State = 215;
 						Match(LCURLY);
-						State = 218;
+						State = 216;
 						fastBody();
-						State = 219;
+						State = 217;
 						Match(RCURLY);
 						}
 						break;
@@ -1495,7 +1494,7 @@ internal partial class RiverParser : Parser {
 
 				}
 				}
-				State = 229;
+				State = 227;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -1545,19 +1544,9 @@ internal partial class RiverParser : Parser {
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NULL(int i) {
 			return GetToken(RiverParser.NULL, i);
 		}
-		[System.Diagnostics.DebuggerNonUserCode] public FastCompoundContext[] fastCompound() {
-			return GetRuleContexts<FastCompoundContext>();
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public FastCompoundContext fastCompound(int i) {
-			return GetRuleContext<FastCompoundContext>(i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] DOT() { return GetTokens(RiverParser.DOT); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode DOT(int i) {
-			return GetToken(RiverParser.DOT, i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LBRACK() { return GetTokens(RiverParser.LBRACK); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LBRACK(int i) {
-			return GetToken(RiverParser.LBRACK, i);
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LPAREN() { return GetTokens(RiverParser.LPAREN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LPAREN(int i) {
+			return GetToken(RiverParser.LPAREN, i);
 		}
 		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext[] fastExpr() {
 			return GetRuleContexts<FastExprContext>();
@@ -1565,17 +1554,29 @@ internal partial class RiverParser : Parser {
 		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr(int i) {
 			return GetRuleContext<FastExprContext>(i);
 		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RPAREN() { return GetTokens(RiverParser.RPAREN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RPAREN(int i) {
+			return GetToken(RiverParser.RPAREN, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LBRACK() { return GetTokens(RiverParser.LBRACK); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LBRACK(int i) {
+			return GetToken(RiverParser.LBRACK, i);
+		}
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RBRACK() { return GetTokens(RiverParser.RBRACK); }
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RBRACK(int i) {
 			return GetToken(RiverParser.RBRACK, i);
 		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LPAREN() { return GetTokens(RiverParser.LPAREN); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LPAREN(int i) {
-			return GetToken(RiverParser.LPAREN, i);
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LCURLY() { return GetTokens(RiverParser.LCURLY); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LCURLY(int i) {
+			return GetToken(RiverParser.LCURLY, i);
 		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RPAREN() { return GetTokens(RiverParser.RPAREN); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RPAREN(int i) {
-			return GetToken(RiverParser.RPAREN, i);
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RCURLY() { return GetTokens(RiverParser.RCURLY); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RCURLY(int i) {
+			return GetToken(RiverParser.RCURLY, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] DOT() { return GetTokens(RiverParser.DOT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode DOT(int i) {
+			return GetToken(RiverParser.DOT, i);
 		}
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NOT() { return GetTokens(RiverParser.NOT); }
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NOT(int i) {
@@ -1637,6 +1638,10 @@ internal partial class RiverParser : Parser {
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode POW(int i) {
 			return GetToken(RiverParser.POW, i);
 		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] ASSIGN() { return GetTokens(RiverParser.ASSIGN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ASSIGN(int i) {
+			return GetToken(RiverParser.ASSIGN, i);
+		}
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] COMMA() { return GetTokens(RiverParser.COMMA); }
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode COMMA(int i) {
 			return GetToken(RiverParser.COMMA, i);
@@ -1657,13 +1662,13 @@ internal partial class RiverParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 233;
+			State = 231;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==NOT || _la==MINUS) {
 				{
 				{
-				State = 230;
+				State = 228;
 				_la = TokenStream.LA(1);
 				if ( !(_la==NOT || _la==MINUS) ) {
 				ErrorHandler.RecoverInline(this);
@@ -1674,133 +1679,249 @@ internal partial class RiverParser : Parser {
 				}
 				}
 				}
-				State = 235;
+				State = 233;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 245;
+			State = 280;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case IDENT:
 				{
-				State = 236;
+				State = 234;
 				Match(IDENT);
 				}
 				break;
 			case NUMBER:
 				{
-				State = 237;
+				State = 235;
 				Match(NUMBER);
 				}
 				break;
 			case FLOAT:
 				{
-				State = 238;
+				State = 236;
 				Match(FLOAT);
 				}
 				break;
 			case STRING:
 				{
-				State = 239;
+				State = 237;
 				Match(STRING);
 				}
 				break;
 			case RAW_STRING:
 				{
-				State = 240;
+				State = 238;
 				Match(RAW_STRING);
 				}
 				break;
 			case TRUE:
 				{
-				State = 241;
+				State = 239;
 				Match(TRUE);
 				}
 				break;
 			case FALSE:
 				{
-				State = 242;
+				State = 240;
 				Match(FALSE);
 				}
 				break;
 			case NULL:
 				{
-				State = 243;
+				State = 241;
 				Match(NULL);
 				}
 				break;
-			case LCURLY:
 			case LPAREN:
+				{
+				State = 242;
+				Match(LPAREN);
+				State = 243;
+				fastExpr();
+				State = 244;
+				Match(RPAREN);
+				}
+				break;
 			case LBRACK:
 				{
-				State = 244;
-				fastCompound();
+				State = 246;
+				Match(LBRACK);
+				State = 258;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
+					{
+					State = 247;
+					fastExpr();
+					State = 252;
+					ErrorHandler.Sync(this);
+					_alt = Interpreter.AdaptivePredict(TokenStream,32,Context);
+					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+						if ( _alt==1 ) {
+							{
+							{
+							State = 248;
+							Match(COMMA);
+							State = 249;
+							fastExpr();
+							}
+							} 
+						}
+						State = 254;
+						ErrorHandler.Sync(this);
+						_alt = Interpreter.AdaptivePredict(TokenStream,32,Context);
+					}
+					State = 256;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					if (_la==COMMA) {
+						{
+						State = 255;
+						Match(COMMA);
+						}
+					}
+
+					}
+				}
+
+				State = 260;
+				Match(RBRACK);
+				}
+				break;
+			case LCURLY:
+				{
+				State = 261;
+				Match(LCURLY);
+				State = 277;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
+					{
+					State = 262;
+					_la = TokenStream.LA(1);
+					if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+					ErrorHandler.RecoverInline(this);
+					}
+					else {
+						ErrorHandler.ReportMatch(this);
+					    Consume();
+					}
+					State = 263;
+					Match(ASSIGN);
+					State = 264;
+					fastExpr();
+					State = 271;
+					ErrorHandler.Sync(this);
+					_alt = Interpreter.AdaptivePredict(TokenStream,35,Context);
+					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+						if ( _alt==1 ) {
+							{
+							{
+							State = 265;
+							Match(COMMA);
+							State = 266;
+							_la = TokenStream.LA(1);
+							if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+							ErrorHandler.RecoverInline(this);
+							}
+							else {
+								ErrorHandler.ReportMatch(this);
+							    Consume();
+							}
+							State = 267;
+							Match(ASSIGN);
+							State = 268;
+							fastExpr();
+							}
+							} 
+						}
+						State = 273;
+						ErrorHandler.Sync(this);
+						_alt = Interpreter.AdaptivePredict(TokenStream,35,Context);
+					}
+					State = 275;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					if (_la==COMMA) {
+						{
+						State = 274;
+						Match(COMMA);
+						}
+					}
+
+					}
+				}
+
+				State = 279;
+				Match(RCURLY);
 				}
 				break;
 			default:
 				throw new NoViableAltException(this);
 			}
-			State = 288;
+			State = 360;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 290443248L) != 0)) {
 				{
-				State = 286;
+				State = 358;
 				ErrorHandler.Sync(this);
 				switch (TokenStream.LA(1)) {
 				case DOT:
 					{
-					State = 247;
+					State = 282;
 					Match(DOT);
-					State = 248;
+					State = 283;
 					Match(IDENT);
 					}
 					break;
 				case LBRACK:
 					{
-					State = 249;
+					State = 284;
 					Match(LBRACK);
-					State = 250;
+					State = 285;
 					fastExpr();
-					State = 251;
+					State = 286;
 					Match(RBRACK);
 					}
 					break;
 				case LPAREN:
 					{
-					State = 253;
+					State = 288;
 					Match(LPAREN);
-					State = 265;
+					State = 300;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 					if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
 						{
-						State = 254;
+						State = 289;
 						fastExpr();
-						State = 259;
+						State = 294;
 						ErrorHandler.Sync(this);
-						_alt = Interpreter.AdaptivePredict(TokenStream,33,Context);
+						_alt = Interpreter.AdaptivePredict(TokenStream,39,Context);
 						while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 							if ( _alt==1 ) {
 								{
 								{
-								State = 255;
+								State = 290;
 								Match(COMMA);
-								State = 256;
+								State = 291;
 								fastExpr();
 								}
 								} 
 							}
-							State = 261;
+							State = 296;
 							ErrorHandler.Sync(this);
-							_alt = Interpreter.AdaptivePredict(TokenStream,33,Context);
+							_alt = Interpreter.AdaptivePredict(TokenStream,39,Context);
 						}
-						State = 263;
+						State = 298;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 						if (_la==COMMA) {
 							{
-							State = 262;
+							State = 297;
 							Match(COMMA);
 							}
 						}
@@ -1808,7 +1929,7 @@ internal partial class RiverParser : Parser {
 						}
 					}
 
-					State = 267;
+					State = 302;
 					Match(RPAREN);
 					}
 					break;
@@ -1827,7 +1948,7 @@ internal partial class RiverParser : Parser {
 				case PERCENT:
 				case POW:
 					{
-					State = 268;
+					State = 303;
 					_la = TokenStream.LA(1);
 					if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) ) {
 					ErrorHandler.RecoverInline(this);
@@ -1836,13 +1957,13 @@ internal partial class RiverParser : Parser {
 						ErrorHandler.ReportMatch(this);
 					    Consume();
 					}
-					State = 272;
+					State = 307;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 					while (_la==NOT || _la==MINUS) {
 						{
 						{
-						State = 269;
+						State = 304;
 						_la = TokenStream.LA(1);
 						if ( !(_la==NOT || _la==MINUS) ) {
 						ErrorHandler.RecoverInline(this);
@@ -1853,67 +1974,183 @@ internal partial class RiverParser : Parser {
 						}
 						}
 						}
-						State = 274;
+						State = 309;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 					}
-					State = 284;
+					State = 356;
 					ErrorHandler.Sync(this);
 					switch (TokenStream.LA(1)) {
 					case IDENT:
 						{
-						State = 275;
+						State = 310;
 						Match(IDENT);
 						}
 						break;
 					case NUMBER:
 						{
-						State = 276;
+						State = 311;
 						Match(NUMBER);
 						}
 						break;
 					case FLOAT:
 						{
-						State = 277;
+						State = 312;
 						Match(FLOAT);
 						}
 						break;
 					case STRING:
 						{
-						State = 278;
+						State = 313;
 						Match(STRING);
 						}
 						break;
 					case RAW_STRING:
 						{
-						State = 279;
+						State = 314;
 						Match(RAW_STRING);
 						}
 						break;
 					case TRUE:
 						{
-						State = 280;
+						State = 315;
 						Match(TRUE);
 						}
 						break;
 					case FALSE:
 						{
-						State = 281;
+						State = 316;
 						Match(FALSE);
 						}
 						break;
 					case NULL:
 						{
-						State = 282;
+						State = 317;
 						Match(NULL);
 						}
 						break;
-					case LCURLY:
 					case LPAREN:
+						{
+						State = 318;
+						Match(LPAREN);
+						State = 319;
+						fastExpr();
+						State = 320;
+						Match(RPAREN);
+						}
+						break;
 					case LBRACK:
 						{
-						State = 283;
-						fastCompound();
+						State = 322;
+						Match(LBRACK);
+						State = 334;
+						ErrorHandler.Sync(this);
+						_la = TokenStream.LA(1);
+						if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
+							{
+							State = 323;
+							fastExpr();
+							State = 328;
+							ErrorHandler.Sync(this);
+							_alt = Interpreter.AdaptivePredict(TokenStream,43,Context);
+							while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+								if ( _alt==1 ) {
+									{
+									{
+									State = 324;
+									Match(COMMA);
+									State = 325;
+									fastExpr();
+									}
+									} 
+								}
+								State = 330;
+								ErrorHandler.Sync(this);
+								_alt = Interpreter.AdaptivePredict(TokenStream,43,Context);
+							}
+							State = 332;
+							ErrorHandler.Sync(this);
+							_la = TokenStream.LA(1);
+							if (_la==COMMA) {
+								{
+								State = 331;
+								Match(COMMA);
+								}
+							}
+
+							}
+						}
+
+						State = 336;
+						Match(RBRACK);
+						}
+						break;
+					case LCURLY:
+						{
+						State = 337;
+						Match(LCURLY);
+						State = 353;
+						ErrorHandler.Sync(this);
+						_la = TokenStream.LA(1);
+						if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
+							{
+							State = 338;
+							_la = TokenStream.LA(1);
+							if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+							ErrorHandler.RecoverInline(this);
+							}
+							else {
+								ErrorHandler.ReportMatch(this);
+							    Consume();
+							}
+							State = 339;
+							Match(ASSIGN);
+							State = 340;
+							fastExpr();
+							State = 347;
+							ErrorHandler.Sync(this);
+							_alt = Interpreter.AdaptivePredict(TokenStream,46,Context);
+							while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+								if ( _alt==1 ) {
+									{
+									{
+									State = 341;
+									Match(COMMA);
+									State = 342;
+									_la = TokenStream.LA(1);
+									if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+									ErrorHandler.RecoverInline(this);
+									}
+									else {
+										ErrorHandler.ReportMatch(this);
+									    Consume();
+									}
+									State = 343;
+									Match(ASSIGN);
+									State = 344;
+									fastExpr();
+									}
+									} 
+								}
+								State = 349;
+								ErrorHandler.Sync(this);
+								_alt = Interpreter.AdaptivePredict(TokenStream,46,Context);
+							}
+							State = 351;
+							ErrorHandler.Sync(this);
+							_la = TokenStream.LA(1);
+							if (_la==COMMA) {
+								{
+								State = 350;
+								Match(COMMA);
+								}
+							}
+
+							}
+						}
+
+						State = 355;
+						Match(RCURLY);
 						}
 						break;
 					default:
@@ -1925,202 +2162,10 @@ internal partial class RiverParser : Parser {
 					throw new NoViableAltException(this);
 				}
 				}
-				State = 290;
+				State = 362;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			}
-		}
-		catch (RecognitionException re) {
-			_localctx.exception = re;
-			ErrorHandler.ReportError(this, re);
-			ErrorHandler.Recover(this, re);
-		}
-		finally {
-			ExitRule();
-		}
-		return _localctx;
-	}
-
-	public partial class FastCompoundContext : ParserRuleContext {
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LPAREN() { return GetToken(RiverParser.LPAREN, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext[] fastExpr() {
-			return GetRuleContexts<FastExprContext>();
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr(int i) {
-			return GetRuleContext<FastExprContext>(i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RPAREN() { return GetToken(RiverParser.RPAREN, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LBRACK() { return GetToken(RiverParser.LBRACK, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RBRACK() { return GetToken(RiverParser.RBRACK, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] COMMA() { return GetTokens(RiverParser.COMMA); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode COMMA(int i) {
-			return GetToken(RiverParser.COMMA, i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LCURLY() { return GetToken(RiverParser.LCURLY, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RCURLY() { return GetToken(RiverParser.RCURLY, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] ASSIGN() { return GetTokens(RiverParser.ASSIGN); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ASSIGN(int i) {
-			return GetToken(RiverParser.ASSIGN, i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] IDENT() { return GetTokens(RiverParser.IDENT); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode IDENT(int i) {
-			return GetToken(RiverParser.IDENT, i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] STRING() { return GetTokens(RiverParser.STRING); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode STRING(int i) {
-			return GetToken(RiverParser.STRING, i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RAW_STRING() { return GetTokens(RiverParser.RAW_STRING); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RAW_STRING(int i) {
-			return GetToken(RiverParser.RAW_STRING, i);
-		}
-		public FastCompoundContext(ParserRuleContext parent, int invokingState)
-			: base(parent, invokingState)
-		{
-		}
-		public override int RuleIndex { get { return RULE_fastCompound; } }
-	}
-
-	[RuleVersion(0)]
-	public FastCompoundContext fastCompound() {
-		FastCompoundContext _localctx = new FastCompoundContext(Context, State);
-		EnterRule(_localctx, 38, RULE_fastCompound);
-		int _la;
-		try {
-			int _alt;
-			State = 329;
-			ErrorHandler.Sync(this);
-			switch (TokenStream.LA(1)) {
-			case LPAREN:
-				EnterOuterAlt(_localctx, 1);
-				{
-				State = 291;
-				Match(LPAREN);
-				State = 292;
-				fastExpr();
-				State = 293;
-				Match(RPAREN);
-				}
-				break;
-			case LBRACK:
-				EnterOuterAlt(_localctx, 2);
-				{
-				State = 295;
-				Match(LBRACK);
-				State = 307;
-				ErrorHandler.Sync(this);
-				_la = TokenStream.LA(1);
-				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
-					{
-					State = 296;
-					fastExpr();
-					State = 301;
-					ErrorHandler.Sync(this);
-					_alt = Interpreter.AdaptivePredict(TokenStream,40,Context);
-					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
-						if ( _alt==1 ) {
-							{
-							{
-							State = 297;
-							Match(COMMA);
-							State = 298;
-							fastExpr();
-							}
-							} 
-						}
-						State = 303;
-						ErrorHandler.Sync(this);
-						_alt = Interpreter.AdaptivePredict(TokenStream,40,Context);
-					}
-					State = 305;
-					ErrorHandler.Sync(this);
-					_la = TokenStream.LA(1);
-					if (_la==COMMA) {
-						{
-						State = 304;
-						Match(COMMA);
-						}
-					}
-
-					}
-				}
-
-				State = 309;
-				Match(RBRACK);
-				}
-				break;
-			case LCURLY:
-				EnterOuterAlt(_localctx, 3);
-				{
-				State = 310;
-				Match(LCURLY);
-				State = 326;
-				ErrorHandler.Sync(this);
-				_la = TokenStream.LA(1);
-				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
-					{
-					State = 311;
-					_la = TokenStream.LA(1);
-					if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
-					ErrorHandler.RecoverInline(this);
-					}
-					else {
-						ErrorHandler.ReportMatch(this);
-					    Consume();
-					}
-					State = 312;
-					Match(ASSIGN);
-					State = 313;
-					fastExpr();
-					State = 320;
-					ErrorHandler.Sync(this);
-					_alt = Interpreter.AdaptivePredict(TokenStream,43,Context);
-					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
-						if ( _alt==1 ) {
-							{
-							{
-							State = 314;
-							Match(COMMA);
-							State = 315;
-							_la = TokenStream.LA(1);
-							if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
-							ErrorHandler.RecoverInline(this);
-							}
-							else {
-								ErrorHandler.ReportMatch(this);
-							    Consume();
-							}
-							State = 316;
-							Match(ASSIGN);
-							State = 317;
-							fastExpr();
-							}
-							} 
-						}
-						State = 322;
-						ErrorHandler.Sync(this);
-						_alt = Interpreter.AdaptivePredict(TokenStream,43,Context);
-					}
-					State = 324;
-					ErrorHandler.Sync(this);
-					_la = TokenStream.LA(1);
-					if (_la==COMMA) {
-						{
-						State = 323;
-						Match(COMMA);
-						}
-					}
-
-					}
-				}
-
-				State = 328;
-				Match(RCURLY);
-				}
-				break;
-			default:
-				throw new NoViableAltException(this);
 			}
 		}
 		catch (RecognitionException re) {
@@ -2135,122 +2180,135 @@ internal partial class RiverParser : Parser {
 	}
 
 	private static int[] _serializedATN = {
-		4,1,38,332,2,0,7,0,2,1,7,1,2,2,7,2,2,3,7,3,2,4,7,4,2,5,7,5,2,6,7,6,2,7,
+		4,1,38,364,2,0,7,0,2,1,7,1,2,2,7,2,2,3,7,3,2,4,7,4,2,5,7,5,2,6,7,6,2,7,
 		7,7,2,8,7,8,2,9,7,9,2,10,7,10,2,11,7,11,2,12,7,12,2,13,7,13,2,14,7,14,
-		2,15,7,15,2,16,7,16,2,17,7,17,2,18,7,18,2,19,7,19,1,0,1,0,1,0,1,1,1,1,
-		3,1,46,8,1,1,1,1,1,1,2,3,2,51,8,2,1,2,1,2,3,2,55,8,2,5,2,57,8,2,10,2,12,
-		2,60,9,2,1,3,1,3,1,3,1,4,1,4,1,4,5,4,68,8,4,10,4,12,4,71,9,4,1,4,3,4,74,
-		8,4,1,5,1,5,1,6,1,6,1,6,3,6,81,8,6,1,6,1,6,1,6,1,6,3,6,87,8,6,1,7,3,7,
-		90,8,7,1,7,1,7,1,7,1,7,1,8,1,8,1,8,5,8,99,8,8,10,8,12,8,102,9,8,1,9,5,
-		9,105,8,9,10,9,12,9,108,9,9,1,9,1,9,5,9,112,8,9,10,9,12,9,115,9,9,1,10,
-		1,10,1,10,1,10,1,10,1,10,1,10,1,10,3,10,125,8,10,1,10,3,10,128,8,10,1,
-		11,1,11,1,11,1,11,1,11,1,11,1,11,1,11,3,11,138,8,11,1,11,1,11,1,11,3,11,
-		143,8,11,1,11,3,11,146,8,11,1,12,1,12,1,12,5,12,151,8,12,10,12,12,12,154,
-		9,12,1,12,3,12,157,8,12,1,13,1,13,1,13,5,13,162,8,13,10,13,12,13,165,9,
-		13,1,13,3,13,168,8,13,1,14,1,14,1,14,1,14,1,15,1,15,1,15,1,16,1,16,3,16,
-		179,8,16,1,16,1,16,1,17,1,17,1,17,1,17,1,17,5,17,188,8,17,10,17,12,17,
-		191,9,17,1,17,3,17,194,8,17,1,17,1,17,1,17,1,17,3,17,200,8,17,3,17,202,
-		8,17,1,17,1,17,1,17,1,17,1,17,1,17,5,17,210,8,17,10,17,12,17,213,9,17,
-		1,17,3,17,216,8,17,1,17,1,17,1,17,1,17,3,17,222,8,17,3,17,224,8,17,5,17,
-		226,8,17,10,17,12,17,229,9,17,1,18,5,18,232,8,18,10,18,12,18,235,9,18,
-		1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,3,18,246,8,18,1,18,1,18,1,
-		18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,5,18,258,8,18,10,18,12,18,261,9,
-		18,1,18,3,18,264,8,18,3,18,266,8,18,1,18,1,18,1,18,5,18,271,8,18,10,18,
-		12,18,274,9,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,3,18,285,8,
-		18,5,18,287,8,18,10,18,12,18,290,9,18,1,19,1,19,1,19,1,19,1,19,1,19,1,
-		19,1,19,5,19,300,8,19,10,19,12,19,303,9,19,1,19,3,19,306,8,19,3,19,308,
-		8,19,1,19,1,19,1,19,1,19,1,19,1,19,1,19,1,19,1,19,5,19,319,8,19,10,19,
-		12,19,322,9,19,1,19,3,19,325,8,19,3,19,327,8,19,1,19,3,19,330,8,19,1,19,
-		0,0,20,0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,38,0,6,1,0,
-		31,32,2,0,4,11,14,19,2,0,13,13,15,15,4,0,1,3,27,27,29,29,31,32,2,0,26,
-		26,37,37,1,0,30,32,379,0,40,1,0,0,0,2,43,1,0,0,0,4,50,1,0,0,0,6,61,1,0,
-		0,0,8,64,1,0,0,0,10,75,1,0,0,0,12,86,1,0,0,0,14,89,1,0,0,0,16,95,1,0,0,
-		0,18,106,1,0,0,0,20,127,1,0,0,0,22,145,1,0,0,0,24,147,1,0,0,0,26,158,1,
-		0,0,0,28,169,1,0,0,0,30,173,1,0,0,0,32,176,1,0,0,0,34,201,1,0,0,0,36,233,
-		1,0,0,0,38,329,1,0,0,0,40,41,3,4,2,0,41,42,5,0,0,1,42,1,1,0,0,0,43,45,
-		3,16,8,0,44,46,5,37,0,0,45,44,1,0,0,0,45,46,1,0,0,0,46,47,1,0,0,0,47,48,
-		5,0,0,1,48,3,1,0,0,0,49,51,3,6,3,0,50,49,1,0,0,0,50,51,1,0,0,0,51,58,1,
-		0,0,0,52,54,5,37,0,0,53,55,3,6,3,0,54,53,1,0,0,0,54,55,1,0,0,0,55,57,1,
-		0,0,0,56,52,1,0,0,0,57,60,1,0,0,0,58,56,1,0,0,0,58,59,1,0,0,0,59,5,1,0,
-		0,0,60,58,1,0,0,0,61,62,3,8,4,0,62,63,3,12,6,0,63,7,1,0,0,0,64,69,5,30,
-		0,0,65,66,5,28,0,0,66,68,5,30,0,0,67,65,1,0,0,0,68,71,1,0,0,0,69,67,1,
-		0,0,0,69,70,1,0,0,0,70,73,1,0,0,0,71,69,1,0,0,0,72,74,3,10,5,0,73,72,1,
-		0,0,0,73,74,1,0,0,0,74,9,1,0,0,0,75,76,7,0,0,0,76,11,1,0,0,0,77,78,5,12,
-		0,0,78,80,3,16,8,0,79,81,3,14,7,0,80,79,1,0,0,0,80,81,1,0,0,0,81,87,1,
-		0,0,0,82,83,5,20,0,0,83,84,3,4,2,0,84,85,5,21,0,0,85,87,1,0,0,0,86,77,
-		1,0,0,0,86,82,1,0,0,0,87,13,1,0,0,0,88,90,3,10,5,0,89,88,1,0,0,0,89,90,
-		1,0,0,0,90,91,1,0,0,0,91,92,5,20,0,0,92,93,3,4,2,0,93,94,5,21,0,0,94,15,
-		1,0,0,0,95,100,3,18,9,0,96,97,7,1,0,0,97,99,3,18,9,0,98,96,1,0,0,0,99,
-		102,1,0,0,0,100,98,1,0,0,0,100,101,1,0,0,0,101,17,1,0,0,0,102,100,1,0,
-		0,0,103,105,7,2,0,0,104,103,1,0,0,0,105,108,1,0,0,0,106,104,1,0,0,0,106,
-		107,1,0,0,0,107,109,1,0,0,0,108,106,1,0,0,0,109,113,3,22,11,0,110,112,
-		3,20,10,0,111,110,1,0,0,0,112,115,1,0,0,0,113,111,1,0,0,0,113,114,1,0,
-		0,0,114,19,1,0,0,0,115,113,1,0,0,0,116,117,5,28,0,0,117,128,5,30,0,0,118,
-		119,5,24,0,0,119,120,3,16,8,0,120,121,5,25,0,0,121,128,1,0,0,0,122,124,
-		5,22,0,0,123,125,3,24,12,0,124,123,1,0,0,0,124,125,1,0,0,0,125,126,1,0,
-		0,0,126,128,5,23,0,0,127,116,1,0,0,0,127,118,1,0,0,0,127,122,1,0,0,0,128,
-		21,1,0,0,0,129,146,5,30,0,0,130,146,7,3,0,0,131,132,5,22,0,0,132,133,3,
-		16,8,0,133,134,5,23,0,0,134,146,1,0,0,0,135,137,5,24,0,0,136,138,3,24,
-		12,0,137,136,1,0,0,0,137,138,1,0,0,0,138,139,1,0,0,0,139,146,5,25,0,0,
-		140,142,5,20,0,0,141,143,3,26,13,0,142,141,1,0,0,0,142,143,1,0,0,0,143,
-		144,1,0,0,0,144,146,5,21,0,0,145,129,1,0,0,0,145,130,1,0,0,0,145,131,1,
-		0,0,0,145,135,1,0,0,0,145,140,1,0,0,0,146,23,1,0,0,0,147,152,3,16,8,0,
-		148,149,7,4,0,0,149,151,3,16,8,0,150,148,1,0,0,0,151,154,1,0,0,0,152,150,
-		1,0,0,0,152,153,1,0,0,0,153,156,1,0,0,0,154,152,1,0,0,0,155,157,7,4,0,
-		0,156,155,1,0,0,0,156,157,1,0,0,0,157,25,1,0,0,0,158,163,3,28,14,0,159,
-		160,7,4,0,0,160,162,3,28,14,0,161,159,1,0,0,0,162,165,1,0,0,0,163,161,
-		1,0,0,0,163,164,1,0,0,0,164,167,1,0,0,0,165,163,1,0,0,0,166,168,7,4,0,
-		0,167,166,1,0,0,0,167,168,1,0,0,0,168,27,1,0,0,0,169,170,7,5,0,0,170,171,
-		5,12,0,0,171,172,3,16,8,0,172,29,1,0,0,0,173,174,3,34,17,0,174,175,5,0,
-		0,1,175,31,1,0,0,0,176,178,3,36,18,0,177,179,5,37,0,0,178,177,1,0,0,0,
-		178,179,1,0,0,0,179,180,1,0,0,0,180,181,5,0,0,1,181,33,1,0,0,0,182,199,
-		5,30,0,0,183,184,5,12,0,0,184,200,3,36,18,0,185,186,5,28,0,0,186,188,5,
-		30,0,0,187,185,1,0,0,0,188,191,1,0,0,0,189,187,1,0,0,0,189,190,1,0,0,0,
-		190,193,1,0,0,0,191,189,1,0,0,0,192,194,5,31,0,0,193,192,1,0,0,0,193,194,
-		1,0,0,0,194,195,1,0,0,0,195,196,5,20,0,0,196,197,3,34,17,0,197,198,5,21,
-		0,0,198,200,1,0,0,0,199,183,1,0,0,0,199,189,1,0,0,0,200,202,1,0,0,0,201,
-		182,1,0,0,0,201,202,1,0,0,0,202,227,1,0,0,0,203,223,5,37,0,0,204,221,5,
-		30,0,0,205,206,5,12,0,0,206,222,3,36,18,0,207,208,5,28,0,0,208,210,5,30,
-		0,0,209,207,1,0,0,0,210,213,1,0,0,0,211,209,1,0,0,0,211,212,1,0,0,0,212,
-		215,1,0,0,0,213,211,1,0,0,0,214,216,5,31,0,0,215,214,1,0,0,0,215,216,1,
-		0,0,0,216,217,1,0,0,0,217,218,5,20,0,0,218,219,3,34,17,0,219,220,5,21,
-		0,0,220,222,1,0,0,0,221,205,1,0,0,0,221,211,1,0,0,0,222,224,1,0,0,0,223,
-		204,1,0,0,0,223,224,1,0,0,0,224,226,1,0,0,0,225,203,1,0,0,0,226,229,1,
-		0,0,0,227,225,1,0,0,0,227,228,1,0,0,0,228,35,1,0,0,0,229,227,1,0,0,0,230,
-		232,7,2,0,0,231,230,1,0,0,0,232,235,1,0,0,0,233,231,1,0,0,0,233,234,1,
-		0,0,0,234,245,1,0,0,0,235,233,1,0,0,0,236,246,5,30,0,0,237,246,5,29,0,
-		0,238,246,5,27,0,0,239,246,5,31,0,0,240,246,5,32,0,0,241,246,5,1,0,0,242,
-		246,5,2,0,0,243,246,5,3,0,0,244,246,3,38,19,0,245,236,1,0,0,0,245,237,
-		1,0,0,0,245,238,1,0,0,0,245,239,1,0,0,0,245,240,1,0,0,0,245,241,1,0,0,
-		0,245,242,1,0,0,0,245,243,1,0,0,0,245,244,1,0,0,0,246,288,1,0,0,0,247,
-		248,5,28,0,0,248,287,5,30,0,0,249,250,5,24,0,0,250,251,3,36,18,0,251,252,
-		5,25,0,0,252,287,1,0,0,0,253,265,5,22,0,0,254,259,3,36,18,0,255,256,5,
-		26,0,0,256,258,3,36,18,0,257,255,1,0,0,0,258,261,1,0,0,0,259,257,1,0,0,
-		0,259,260,1,0,0,0,260,263,1,0,0,0,261,259,1,0,0,0,262,264,5,26,0,0,263,
-		262,1,0,0,0,263,264,1,0,0,0,264,266,1,0,0,0,265,254,1,0,0,0,265,266,1,
-		0,0,0,266,267,1,0,0,0,267,287,5,23,0,0,268,272,7,1,0,0,269,271,7,2,0,0,
-		270,269,1,0,0,0,271,274,1,0,0,0,272,270,1,0,0,0,272,273,1,0,0,0,273,284,
-		1,0,0,0,274,272,1,0,0,0,275,285,5,30,0,0,276,285,5,29,0,0,277,285,5,27,
-		0,0,278,285,5,31,0,0,279,285,5,32,0,0,280,285,5,1,0,0,281,285,5,2,0,0,
-		282,285,5,3,0,0,283,285,3,38,19,0,284,275,1,0,0,0,284,276,1,0,0,0,284,
-		277,1,0,0,0,284,278,1,0,0,0,284,279,1,0,0,0,284,280,1,0,0,0,284,281,1,
-		0,0,0,284,282,1,0,0,0,284,283,1,0,0,0,285,287,1,0,0,0,286,247,1,0,0,0,
-		286,249,1,0,0,0,286,253,1,0,0,0,286,268,1,0,0,0,287,290,1,0,0,0,288,286,
-		1,0,0,0,288,289,1,0,0,0,289,37,1,0,0,0,290,288,1,0,0,0,291,292,5,22,0,
-		0,292,293,3,36,18,0,293,294,5,23,0,0,294,330,1,0,0,0,295,307,5,24,0,0,
-		296,301,3,36,18,0,297,298,5,26,0,0,298,300,3,36,18,0,299,297,1,0,0,0,300,
-		303,1,0,0,0,301,299,1,0,0,0,301,302,1,0,0,0,302,305,1,0,0,0,303,301,1,
-		0,0,0,304,306,5,26,0,0,305,304,1,0,0,0,305,306,1,0,0,0,306,308,1,0,0,0,
-		307,296,1,0,0,0,307,308,1,0,0,0,308,309,1,0,0,0,309,330,5,25,0,0,310,326,
-		5,20,0,0,311,312,7,5,0,0,312,313,5,12,0,0,313,320,3,36,18,0,314,315,5,
-		26,0,0,315,316,7,5,0,0,316,317,5,12,0,0,317,319,3,36,18,0,318,314,1,0,
-		0,0,319,322,1,0,0,0,320,318,1,0,0,0,320,321,1,0,0,0,321,324,1,0,0,0,322,
-		320,1,0,0,0,323,325,5,26,0,0,324,323,1,0,0,0,324,325,1,0,0,0,325,327,1,
-		0,0,0,326,311,1,0,0,0,326,327,1,0,0,0,327,328,1,0,0,0,328,330,5,21,0,0,
-		329,291,1,0,0,0,329,295,1,0,0,0,329,310,1,0,0,0,330,39,1,0,0,0,47,45,50,
-		54,58,69,73,80,86,89,100,106,113,124,127,137,142,145,152,156,163,167,178,
-		189,193,199,201,211,215,221,223,227,233,245,259,263,265,272,284,286,288,
-		301,305,307,320,324,326,329
+		2,15,7,15,2,16,7,16,2,17,7,17,2,18,7,18,1,0,1,0,1,0,1,1,1,1,3,1,44,8,1,
+		1,1,1,1,1,2,3,2,49,8,2,1,2,1,2,3,2,53,8,2,5,2,55,8,2,10,2,12,2,58,9,2,
+		1,3,1,3,1,3,1,4,1,4,1,4,5,4,66,8,4,10,4,12,4,69,9,4,1,4,3,4,72,8,4,1,5,
+		1,5,1,6,1,6,1,6,3,6,79,8,6,1,6,1,6,1,6,1,6,3,6,85,8,6,1,7,3,7,88,8,7,1,
+		7,1,7,1,7,1,7,1,8,1,8,1,8,5,8,97,8,8,10,8,12,8,100,9,8,1,9,5,9,103,8,9,
+		10,9,12,9,106,9,9,1,9,1,9,5,9,110,8,9,10,9,12,9,113,9,9,1,10,1,10,1,10,
+		1,10,1,10,1,10,1,10,1,10,3,10,123,8,10,1,10,3,10,126,8,10,1,11,1,11,1,
+		11,1,11,1,11,1,11,1,11,1,11,3,11,136,8,11,1,11,1,11,1,11,3,11,141,8,11,
+		1,11,3,11,144,8,11,1,12,1,12,1,12,5,12,149,8,12,10,12,12,12,152,9,12,1,
+		12,3,12,155,8,12,1,13,1,13,1,13,5,13,160,8,13,10,13,12,13,163,9,13,1,13,
+		3,13,166,8,13,1,14,1,14,1,14,1,14,1,15,1,15,1,15,1,16,1,16,3,16,177,8,
+		16,1,16,1,16,1,17,1,17,1,17,1,17,1,17,5,17,186,8,17,10,17,12,17,189,9,
+		17,1,17,3,17,192,8,17,1,17,1,17,1,17,1,17,3,17,198,8,17,3,17,200,8,17,
+		1,17,1,17,1,17,1,17,1,17,1,17,5,17,208,8,17,10,17,12,17,211,9,17,1,17,
+		3,17,214,8,17,1,17,1,17,1,17,1,17,3,17,220,8,17,3,17,222,8,17,5,17,224,
+		8,17,10,17,12,17,227,9,17,1,18,5,18,230,8,18,10,18,12,18,233,9,18,1,18,
+		1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,
+		1,18,5,18,251,8,18,10,18,12,18,254,9,18,1,18,3,18,257,8,18,3,18,259,8,
+		18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,5,18,270,8,18,10,18,12,
+		18,273,9,18,1,18,3,18,276,8,18,3,18,278,8,18,1,18,3,18,281,8,18,1,18,1,
+		18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,5,18,293,8,18,10,18,12,18,296,
+		9,18,1,18,3,18,299,8,18,3,18,301,8,18,1,18,1,18,1,18,5,18,306,8,18,10,
+		18,12,18,309,9,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,
+		18,1,18,1,18,1,18,1,18,1,18,5,18,327,8,18,10,18,12,18,330,9,18,1,18,3,
+		18,333,8,18,3,18,335,8,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,
+		5,18,346,8,18,10,18,12,18,349,9,18,1,18,3,18,352,8,18,3,18,354,8,18,1,
+		18,3,18,357,8,18,5,18,359,8,18,10,18,12,18,362,9,18,1,18,0,0,19,0,2,4,
+		6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,0,6,1,0,31,32,2,0,4,11,14,
+		19,2,0,13,13,15,15,4,0,1,3,27,27,29,29,31,32,2,0,26,26,37,37,1,0,30,32,
+		420,0,38,1,0,0,0,2,41,1,0,0,0,4,48,1,0,0,0,6,59,1,0,0,0,8,62,1,0,0,0,10,
+		73,1,0,0,0,12,84,1,0,0,0,14,87,1,0,0,0,16,93,1,0,0,0,18,104,1,0,0,0,20,
+		125,1,0,0,0,22,143,1,0,0,0,24,145,1,0,0,0,26,156,1,0,0,0,28,167,1,0,0,
+		0,30,171,1,0,0,0,32,174,1,0,0,0,34,199,1,0,0,0,36,231,1,0,0,0,38,39,3,
+		4,2,0,39,40,5,0,0,1,40,1,1,0,0,0,41,43,3,16,8,0,42,44,5,37,0,0,43,42,1,
+		0,0,0,43,44,1,0,0,0,44,45,1,0,0,0,45,46,5,0,0,1,46,3,1,0,0,0,47,49,3,6,
+		3,0,48,47,1,0,0,0,48,49,1,0,0,0,49,56,1,0,0,0,50,52,5,37,0,0,51,53,3,6,
+		3,0,52,51,1,0,0,0,52,53,1,0,0,0,53,55,1,0,0,0,54,50,1,0,0,0,55,58,1,0,
+		0,0,56,54,1,0,0,0,56,57,1,0,0,0,57,5,1,0,0,0,58,56,1,0,0,0,59,60,3,8,4,
+		0,60,61,3,12,6,0,61,7,1,0,0,0,62,67,5,30,0,0,63,64,5,28,0,0,64,66,5,30,
+		0,0,65,63,1,0,0,0,66,69,1,0,0,0,67,65,1,0,0,0,67,68,1,0,0,0,68,71,1,0,
+		0,0,69,67,1,0,0,0,70,72,3,10,5,0,71,70,1,0,0,0,71,72,1,0,0,0,72,9,1,0,
+		0,0,73,74,7,0,0,0,74,11,1,0,0,0,75,76,5,12,0,0,76,78,3,16,8,0,77,79,3,
+		14,7,0,78,77,1,0,0,0,78,79,1,0,0,0,79,85,1,0,0,0,80,81,5,20,0,0,81,82,
+		3,4,2,0,82,83,5,21,0,0,83,85,1,0,0,0,84,75,1,0,0,0,84,80,1,0,0,0,85,13,
+		1,0,0,0,86,88,3,10,5,0,87,86,1,0,0,0,87,88,1,0,0,0,88,89,1,0,0,0,89,90,
+		5,20,0,0,90,91,3,4,2,0,91,92,5,21,0,0,92,15,1,0,0,0,93,98,3,18,9,0,94,
+		95,7,1,0,0,95,97,3,18,9,0,96,94,1,0,0,0,97,100,1,0,0,0,98,96,1,0,0,0,98,
+		99,1,0,0,0,99,17,1,0,0,0,100,98,1,0,0,0,101,103,7,2,0,0,102,101,1,0,0,
+		0,103,106,1,0,0,0,104,102,1,0,0,0,104,105,1,0,0,0,105,107,1,0,0,0,106,
+		104,1,0,0,0,107,111,3,22,11,0,108,110,3,20,10,0,109,108,1,0,0,0,110,113,
+		1,0,0,0,111,109,1,0,0,0,111,112,1,0,0,0,112,19,1,0,0,0,113,111,1,0,0,0,
+		114,115,5,28,0,0,115,126,5,30,0,0,116,117,5,24,0,0,117,118,3,16,8,0,118,
+		119,5,25,0,0,119,126,1,0,0,0,120,122,5,22,0,0,121,123,3,24,12,0,122,121,
+		1,0,0,0,122,123,1,0,0,0,123,124,1,0,0,0,124,126,5,23,0,0,125,114,1,0,0,
+		0,125,116,1,0,0,0,125,120,1,0,0,0,126,21,1,0,0,0,127,144,5,30,0,0,128,
+		144,7,3,0,0,129,130,5,22,0,0,130,131,3,16,8,0,131,132,5,23,0,0,132,144,
+		1,0,0,0,133,135,5,24,0,0,134,136,3,24,12,0,135,134,1,0,0,0,135,136,1,0,
+		0,0,136,137,1,0,0,0,137,144,5,25,0,0,138,140,5,20,0,0,139,141,3,26,13,
+		0,140,139,1,0,0,0,140,141,1,0,0,0,141,142,1,0,0,0,142,144,5,21,0,0,143,
+		127,1,0,0,0,143,128,1,0,0,0,143,129,1,0,0,0,143,133,1,0,0,0,143,138,1,
+		0,0,0,144,23,1,0,0,0,145,150,3,16,8,0,146,147,7,4,0,0,147,149,3,16,8,0,
+		148,146,1,0,0,0,149,152,1,0,0,0,150,148,1,0,0,0,150,151,1,0,0,0,151,154,
+		1,0,0,0,152,150,1,0,0,0,153,155,7,4,0,0,154,153,1,0,0,0,154,155,1,0,0,
+		0,155,25,1,0,0,0,156,161,3,28,14,0,157,158,7,4,0,0,158,160,3,28,14,0,159,
+		157,1,0,0,0,160,163,1,0,0,0,161,159,1,0,0,0,161,162,1,0,0,0,162,165,1,
+		0,0,0,163,161,1,0,0,0,164,166,7,4,0,0,165,164,1,0,0,0,165,166,1,0,0,0,
+		166,27,1,0,0,0,167,168,7,5,0,0,168,169,5,12,0,0,169,170,3,16,8,0,170,29,
+		1,0,0,0,171,172,3,34,17,0,172,173,5,0,0,1,173,31,1,0,0,0,174,176,3,36,
+		18,0,175,177,5,37,0,0,176,175,1,0,0,0,176,177,1,0,0,0,177,178,1,0,0,0,
+		178,179,5,0,0,1,179,33,1,0,0,0,180,197,5,30,0,0,181,182,5,12,0,0,182,198,
+		3,36,18,0,183,184,5,28,0,0,184,186,5,30,0,0,185,183,1,0,0,0,186,189,1,
+		0,0,0,187,185,1,0,0,0,187,188,1,0,0,0,188,191,1,0,0,0,189,187,1,0,0,0,
+		190,192,5,31,0,0,191,190,1,0,0,0,191,192,1,0,0,0,192,193,1,0,0,0,193,194,
+		5,20,0,0,194,195,3,34,17,0,195,196,5,21,0,0,196,198,1,0,0,0,197,181,1,
+		0,0,0,197,187,1,0,0,0,198,200,1,0,0,0,199,180,1,0,0,0,199,200,1,0,0,0,
+		200,225,1,0,0,0,201,221,5,37,0,0,202,219,5,30,0,0,203,204,5,12,0,0,204,
+		220,3,36,18,0,205,206,5,28,0,0,206,208,5,30,0,0,207,205,1,0,0,0,208,211,
+		1,0,0,0,209,207,1,0,0,0,209,210,1,0,0,0,210,213,1,0,0,0,211,209,1,0,0,
+		0,212,214,5,31,0,0,213,212,1,0,0,0,213,214,1,0,0,0,214,215,1,0,0,0,215,
+		216,5,20,0,0,216,217,3,34,17,0,217,218,5,21,0,0,218,220,1,0,0,0,219,203,
+		1,0,0,0,219,209,1,0,0,0,220,222,1,0,0,0,221,202,1,0,0,0,221,222,1,0,0,
+		0,222,224,1,0,0,0,223,201,1,0,0,0,224,227,1,0,0,0,225,223,1,0,0,0,225,
+		226,1,0,0,0,226,35,1,0,0,0,227,225,1,0,0,0,228,230,7,2,0,0,229,228,1,0,
+		0,0,230,233,1,0,0,0,231,229,1,0,0,0,231,232,1,0,0,0,232,280,1,0,0,0,233,
+		231,1,0,0,0,234,281,5,30,0,0,235,281,5,29,0,0,236,281,5,27,0,0,237,281,
+		5,31,0,0,238,281,5,32,0,0,239,281,5,1,0,0,240,281,5,2,0,0,241,281,5,3,
+		0,0,242,243,5,22,0,0,243,244,3,36,18,0,244,245,5,23,0,0,245,281,1,0,0,
+		0,246,258,5,24,0,0,247,252,3,36,18,0,248,249,5,26,0,0,249,251,3,36,18,
+		0,250,248,1,0,0,0,251,254,1,0,0,0,252,250,1,0,0,0,252,253,1,0,0,0,253,
+		256,1,0,0,0,254,252,1,0,0,0,255,257,5,26,0,0,256,255,1,0,0,0,256,257,1,
+		0,0,0,257,259,1,0,0,0,258,247,1,0,0,0,258,259,1,0,0,0,259,260,1,0,0,0,
+		260,281,5,25,0,0,261,277,5,20,0,0,262,263,7,5,0,0,263,264,5,12,0,0,264,
+		271,3,36,18,0,265,266,5,26,0,0,266,267,7,5,0,0,267,268,5,12,0,0,268,270,
+		3,36,18,0,269,265,1,0,0,0,270,273,1,0,0,0,271,269,1,0,0,0,271,272,1,0,
+		0,0,272,275,1,0,0,0,273,271,1,0,0,0,274,276,5,26,0,0,275,274,1,0,0,0,275,
+		276,1,0,0,0,276,278,1,0,0,0,277,262,1,0,0,0,277,278,1,0,0,0,278,279,1,
+		0,0,0,279,281,5,21,0,0,280,234,1,0,0,0,280,235,1,0,0,0,280,236,1,0,0,0,
+		280,237,1,0,0,0,280,238,1,0,0,0,280,239,1,0,0,0,280,240,1,0,0,0,280,241,
+		1,0,0,0,280,242,1,0,0,0,280,246,1,0,0,0,280,261,1,0,0,0,281,360,1,0,0,
+		0,282,283,5,28,0,0,283,359,5,30,0,0,284,285,5,24,0,0,285,286,3,36,18,0,
+		286,287,5,25,0,0,287,359,1,0,0,0,288,300,5,22,0,0,289,294,3,36,18,0,290,
+		291,5,26,0,0,291,293,3,36,18,0,292,290,1,0,0,0,293,296,1,0,0,0,294,292,
+		1,0,0,0,294,295,1,0,0,0,295,298,1,0,0,0,296,294,1,0,0,0,297,299,5,26,0,
+		0,298,297,1,0,0,0,298,299,1,0,0,0,299,301,1,0,0,0,300,289,1,0,0,0,300,
+		301,1,0,0,0,301,302,1,0,0,0,302,359,5,23,0,0,303,307,7,1,0,0,304,306,7,
+		2,0,0,305,304,1,0,0,0,306,309,1,0,0,0,307,305,1,0,0,0,307,308,1,0,0,0,
+		308,356,1,0,0,0,309,307,1,0,0,0,310,357,5,30,0,0,311,357,5,29,0,0,312,
+		357,5,27,0,0,313,357,5,31,0,0,314,357,5,32,0,0,315,357,5,1,0,0,316,357,
+		5,2,0,0,317,357,5,3,0,0,318,319,5,22,0,0,319,320,3,36,18,0,320,321,5,23,
+		0,0,321,357,1,0,0,0,322,334,5,24,0,0,323,328,3,36,18,0,324,325,5,26,0,
+		0,325,327,3,36,18,0,326,324,1,0,0,0,327,330,1,0,0,0,328,326,1,0,0,0,328,
+		329,1,0,0,0,329,332,1,0,0,0,330,328,1,0,0,0,331,333,5,26,0,0,332,331,1,
+		0,0,0,332,333,1,0,0,0,333,335,1,0,0,0,334,323,1,0,0,0,334,335,1,0,0,0,
+		335,336,1,0,0,0,336,357,5,25,0,0,337,353,5,20,0,0,338,339,7,5,0,0,339,
+		340,5,12,0,0,340,347,3,36,18,0,341,342,5,26,0,0,342,343,7,5,0,0,343,344,
+		5,12,0,0,344,346,3,36,18,0,345,341,1,0,0,0,346,349,1,0,0,0,347,345,1,0,
+		0,0,347,348,1,0,0,0,348,351,1,0,0,0,349,347,1,0,0,0,350,352,5,26,0,0,351,
+		350,1,0,0,0,351,352,1,0,0,0,352,354,1,0,0,0,353,338,1,0,0,0,353,354,1,
+		0,0,0,354,355,1,0,0,0,355,357,5,21,0,0,356,310,1,0,0,0,356,311,1,0,0,0,
+		356,312,1,0,0,0,356,313,1,0,0,0,356,314,1,0,0,0,356,315,1,0,0,0,356,316,
+		1,0,0,0,356,317,1,0,0,0,356,318,1,0,0,0,356,322,1,0,0,0,356,337,1,0,0,
+		0,357,359,1,0,0,0,358,282,1,0,0,0,358,284,1,0,0,0,358,288,1,0,0,0,358,
+		303,1,0,0,0,359,362,1,0,0,0,360,358,1,0,0,0,360,361,1,0,0,0,361,37,1,0,
+		0,0,362,360,1,0,0,0,52,43,48,52,56,67,71,78,84,87,98,104,111,122,125,135,
+		140,143,150,154,161,165,176,187,191,197,199,209,213,219,221,225,231,252,
+		256,258,271,275,277,280,294,298,300,307,328,332,334,347,351,353,356,358,
+		360
 	};
 
 	public static readonly ATN _ATN =

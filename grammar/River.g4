@@ -136,10 +136,13 @@ fastExpressionOnly
     ;
 
 // Statements separated by terminators, each `name = expr` or `a.b.c "label" { body }`. The statement is written
-// out twice instead of being a rule of its own, so that it costs no rule invocation.
+// out twice instead of being a rule of its own, so that it costs no rule invocation. Here and in arrays and objects,
+// a value that is a single leaf token is matched directly (the first alternative wins when both fit), so only a
+// value with operators, postfixes or brackets costs a fastExpr invocation; the builder tells the two apart by
+// whether a result starts at the value's first token.
 fastBody
-    : (IDENT (ASSIGN fastExpr | (DOT IDENT)* STRING? LCURLY fastBody RCURLY))?
-      (TERMINATOR (IDENT (ASSIGN fastExpr | (DOT IDENT)* STRING? LCURLY fastBody RCURLY))?)*
+    : (IDENT (ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr) | (DOT IDENT)* STRING? LCURLY fastBody RCURLY))?
+      (TERMINATOR (IDENT (ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr) | (DOT IDENT)* STRING? LCURLY fastBody RCURLY))?)*
     ;
 
 // `operand (op operand)*` with `operand : (NOT | MINUS)* primary postfix*`, flattened into one loop: after a
@@ -150,8 +153,9 @@ fastExpr
     : (NOT | MINUS)*
       ( IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL
       | LPAREN fastExpr RPAREN
-      | LBRACK (fastExpr (COMMA fastExpr)* COMMA?)? RBRACK
-      | LCURLY ((IDENT | STRING | RAW_STRING) ASSIGN fastExpr (COMMA (IDENT | STRING | RAW_STRING) ASSIGN fastExpr)* COMMA?)? RCURLY
+      | LBRACK ((IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr) (COMMA (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr))* COMMA?)? RBRACK
+      | LCURLY ((IDENT | STRING | RAW_STRING) ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr)
+          (COMMA (IDENT | STRING | RAW_STRING) ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr))* COMMA?)? RCURLY
       )
       ( DOT IDENT
       | LBRACK fastExpr RBRACK
@@ -160,8 +164,9 @@ fastExpr
         (NOT | MINUS)*
         ( IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL
         | LPAREN fastExpr RPAREN
-        | LBRACK (fastExpr (COMMA fastExpr)* COMMA?)? RBRACK
-        | LCURLY ((IDENT | STRING | RAW_STRING) ASSIGN fastExpr (COMMA (IDENT | STRING | RAW_STRING) ASSIGN fastExpr)* COMMA?)? RCURLY
+        | LBRACK ((IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr) (COMMA (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr))* COMMA?)? RBRACK
+        | LCURLY ((IDENT | STRING | RAW_STRING) ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr)
+          (COMMA (IDENT | STRING | RAW_STRING) ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr))* COMMA?)? RCURLY
         )
       )*
     ;

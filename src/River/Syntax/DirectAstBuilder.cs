@@ -130,6 +130,8 @@ internal sealed class DirectAstBuilder
     private readonly List<(Expr Expr, int Depth)> _operands = [];
     private readonly List<BinaryOperator> _operators = [];
     private readonly List<Statement> _statements = [];
+    private readonly List<Expr> _elements = [];
+    private readonly List<ObjectField> _fields = [];
     // Rented: a file's top-level statements all sit on this stack until the file ends, so for a large file it is a
     // large-object array (returned by Release).
     private Slot[] _slots = ArrayPool<Slot>.Shared.Rent(64);
@@ -305,9 +307,8 @@ internal sealed class DirectAstBuilder
         var nameToken = tokens[first];
         if (tokens[first + 1].Type == G.RiverParser.ASSIGN)
         {
-            ref var value = ref _slots[next++];
-            last = value.StopToken;
-            return new AttributeStatement(Name(nameToken), SpanOf(nameToken), (Expr)value.Node!, SpanOf(first, last));
+            var value = Value(first + 2, ref next, out last, out _);
+            return new AttributeStatement(Name(nameToken), SpanOf(nameToken), value, SpanOf(first, last));
         }
 
         var stop = first;
@@ -406,10 +407,14 @@ internal sealed class DirectAstBuilder
 
             case G.RiverParser.LBRACK:
             {
-                var from = next;
+                var elements = _elements;
+                elements.Clear();
+                var elementDepth = 0;
                 while (tokens[pos].Type != G.RiverParser.RBRACK)
                 {
-                    pos = _slots[next++].StopToken + 1;
+                    elements.Add(Value(pos, ref next, out var valueLast, out var valueDepth));
+                    elementDepth = Math.Max(elementDepth, valueDepth);
+                    pos = valueLast + 1;
                     if (tokens[pos].Type == G.RiverParser.COMMA)
                     {
                         pos++;
@@ -417,52 +422,67 @@ internal sealed class DirectAstBuilder
                 }
 
                 close = pos;
-                var elements = Elements(from, next - from, out var elementDepth);
                 depth = elementDepth + 1;
-                result = new ArrayExpr(elements, SpanOf(open, close));
+                var array = elements.Count == 0 ? ImmutableArray<Expr>.Empty : ImmutableCollectionsMarshal.AsImmutableArray(elements.ToArray());
+                result = new ArrayExpr(array, SpanOf(open, close));
                 break;
             }
 
             default:
             {
-                var from = next;
+                var fields = _fields;
+                fields.Clear();
+                var fieldDepth = 0;
                 while (tokens[pos].Type != G.RiverParser.RCURLY)
                 {
-                    pos = _slots[next++].StopToken + 1;
-                    if (tokens[pos].Type == G.RiverParser.COMMA)
-                    {
-                        pos++;
-                    }
-                }
-
-                close = pos;
-                var n = next - from;
-                var fields = n == 0 ? [] : new ObjectField[n];
-                var fieldDepth = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    ref var value = ref _slots[from + i];
-
-                    // A field is `key = value`: the key is two tokens before the value's first token.
-                    var keyToken = tokens[value.StartToken - 2];
+                    // A field is `key = value`.
+                    var keyToken = tokens[pos];
                     var quoted = keyToken.Type != G.RiverParser.IDENT;
 
                     // Alloy's rule: quotes stripped, escapes kept ("a\"b" is the key a\"b); `""` is the empty key.
                     var key = quoted
                         ? Intern(_text.AsSpan(keyToken.StartIndex + 1, Math.Max(0, keyToken.End - keyToken.StartIndex - 2)))
                         : Name(keyToken);
-                    fields[i] = new ObjectField(key, quoted, SpanOf(keyToken), (Expr)value.Node!, SpanOf(value.StartToken - 2, value.StopToken));
-                    fieldDepth = Math.Max(fieldDepth, value.Depth);
+                    var value = Value(pos + 2, ref next, out var valueLast, out var valueDepth);
+                    fields.Add(new ObjectField(key, quoted, SpanOf(keyToken), value, SpanOf(pos, valueLast)));
+                    fieldDepth = Math.Max(fieldDepth, valueDepth);
+                    pos = valueLast + 1;
+                    if (tokens[pos].Type == G.RiverParser.COMMA)
+                    {
+                        pos++;
+                    }
                 }
 
+                close = pos;
                 depth = fieldDepth + 1;
-                result = new ObjectExpr(ImmutableCollectionsMarshal.AsImmutableArray(fields), SpanOf(open, close));
+                var array = fields.Count == 0 ? ImmutableArray<ObjectField>.Empty : ImmutableCollectionsMarshal.AsImmutableArray(fields.ToArray());
+                result = new ObjectExpr(array, SpanOf(open, close));
                 break;
             }
         }
 
         return TooDeep(depth) ? null : result;
     }
+
+    // A value (attribute value, array element, object field value) starting at token at: the next slot when a
+    // fastExpr starts there, else the single leaf token the fast rules matched directly.
+    private Expr Value(int at, ref int next, out int last, out int depth)
+    {
+        if (next < _count && _slots[next].StartToken == at)
+        {
+            ref var slot = ref _slots[next++];
+            last = slot.StopToken;
+            depth = slot.Depth;
+            return (Expr)slot.Node!;
+        }
+
+        last = at;
+        depth = 1;
+        return Leaf(_tokens[at]);
+    }
+
+    private Expr Leaf(in ScannedToken token) =>
+        token.Type == G.RiverParser.IDENT ? new IdentifierExpr(Name(token), SpanOf(token)) : Literal(token);
 
     private ImmutableArray<Expr> Elements(int from, int n, out int depth)
     {
@@ -494,7 +514,7 @@ internal sealed class DirectAstBuilder
         if (first == last)
         {
             var token = tokens[first];
-            Expr leaf = token.Type == G.RiverParser.IDENT ? new IdentifierExpr(Name(token), SpanOf(token)) : Literal(token);
+            var leaf = Leaf(token);
             _count = mark;
             Push(leaf, 1, first, last);
             return;

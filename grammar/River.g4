@@ -121,10 +121,11 @@ field
 // names, raw-string block labels, a block after `=`, a newline where a list needs a comma): those make the fast pass
 // bail, and the input is parsed again with the rules above, whose builder reports them. Shaped for speed, because
 // the generated code allocates a context object per rule invocation and the garbage collector's work dominated the
-// parse: a body with its statements is one rule, an expression's whole operator chain is one rule (prefixes, operands, postfixes
-// and binary operators; the builder reads the tokens back and applies the precedence table), and only a bracketed
-// operand costs one more. A literal operand takes no rule invocation of its own (four before). No labelled
-// alternatives (each made a second context object); the builder tells alternatives apart by their first token.
+// parse: a body with its statements is one rule, an expression's whole operator chain is one rule (prefixes,
+// operands, postfixes and binary operators, arrays, objects and parentheses included; the builder reads the tokens
+// back and applies the precedence table), and only an expression nested in brackets costs one more. A literal
+// operand takes no rule invocation of its own (four before). No labelled alternatives (each made a second context
+// object); the builder tells alternatives apart by their first token.
 
 fastFile
     : fastBody EOF
@@ -135,30 +136,39 @@ fastExpressionOnly
     ;
 
 // Statements separated by terminators, each `name = expr` or `a.b.c "label" { body }`. The statement is written
-// out twice instead of being a rule of its own, so that it costs no rule invocation.
+// out twice instead of being a rule of its own, so that it costs no rule invocation. Here and in arrays and objects,
+// a value that is a single leaf token is matched directly (the first alternative wins when both fit), so only a
+// value with operators, postfixes or brackets costs a fastExpr invocation; the builder tells the two apart by
+// whether a result starts at the value's first token.
 fastBody
-    : (IDENT (ASSIGN fastExpr | (DOT IDENT)* STRING? LCURLY fastBody RCURLY))?
-      (TERMINATOR (IDENT (ASSIGN fastExpr | (DOT IDENT)* STRING? LCURLY fastBody RCURLY))?)*
+    : (IDENT (ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr) | (DOT IDENT)* STRING? LCURLY fastBody RCURLY))?
+      (TERMINATOR (IDENT (ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr) | (DOT IDENT)* STRING? LCURLY fastBody RCURLY))?)*
     ;
 
 // `operand (op operand)*` with `operand : (NOT | MINUS)* primary postfix*`, flattened into one loop: after a
-// primary come postfixes or an operator and the next operand. The leaf primaries are repeated rather than put in a
-// rule of their own so that they cost no rule invocation.
+// primary come postfixes or an operator and the next operand. The primaries (leaves, and the bracketed ones: a
+// parenthesised expression, an array, an object; the first token says which) are repeated rather than put in a rule
+// of their own so that they cost no rule invocation: only the expressions nested inside brackets do.
 fastExpr
-    : (NOT | MINUS)* (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastCompound)
+    : (NOT | MINUS)*
+      ( IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL
+      | LPAREN fastExpr RPAREN
+      | LBRACK ((IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr) (COMMA (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr))* COMMA?)? RBRACK
+      | LCURLY ((IDENT | STRING | RAW_STRING) ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr)
+          (COMMA (IDENT | STRING | RAW_STRING) ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr))* COMMA?)? RCURLY
+      )
       ( DOT IDENT
       | LBRACK fastExpr RBRACK
       | LPAREN (fastExpr (COMMA fastExpr)* COMMA?)? RPAREN
       | (OR | AND | EQ | NEQ | LT | LTE | GT | GTE | PLUS | MINUS | STAR | SLASH | PERCENT | POW)
-        (NOT | MINUS)* (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastCompound)
+        (NOT | MINUS)*
+        ( IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL
+        | LPAREN fastExpr RPAREN
+        | LBRACK ((IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr) (COMMA (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr))* COMMA?)? RBRACK
+        | LCURLY ((IDENT | STRING | RAW_STRING) ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr)
+          (COMMA (IDENT | STRING | RAW_STRING) ASSIGN (IDENT | NUMBER | FLOAT | STRING | RAW_STRING | TRUE | FALSE | NULL | fastExpr))* COMMA?)? RCURLY
+        )
       )*
-    ;
-
-// A parenthesised expression, an array or an object; the first token says which.
-fastCompound
-    : LPAREN fastExpr RPAREN
-    | LBRACK (fastExpr (COMMA fastExpr)* COMMA?)? RBRACK
-    | LCURLY ((IDENT | STRING | RAW_STRING) ASSIGN fastExpr (COMMA (IDENT | STRING | RAW_STRING) ASSIGN fastExpr)* COMMA?)? RCURLY
     ;
 
 // ---------------------------------------------------------------------------------------------------------------

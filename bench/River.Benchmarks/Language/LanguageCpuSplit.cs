@@ -6,8 +6,9 @@ namespace River.Benchmarks.Language;
 /// <summary>
 /// The language benchmark's stages timed by the running thread's CPU clock instead of the wall clock: on a shared,
 /// loaded machine BenchmarkDotNet's wall-clock means mostly measure waiting for a core (and garbage collections
-/// stretched by it), while the thread's CPU time is what the code costs. Prints, per stage, the best of N rounds and
-/// the collections per round. Not a replacement for the BenchmarkDotNet figures on a quiet machine.
+/// stretched by it), while the thread's CPU time is what the code costs. Prints, per stage, the best of N rounds, the mean (which includes the rounds that collected garbage, as a
+/// BenchmarkDotNet mean does) with the garbage collector's pause time in it, and
+/// the collections per round (all generations, and how many of them reached gen1 or gen2) and the bytes allocated. Not a replacement for the BenchmarkDotNet figures on a quiet machine.
 /// Run: <c>dotnet run -c Release --project bench/River.Benchmarks -- language-cpu [ROUNDS]</c>.
 /// </summary>
 public static partial class LanguageCpuSplit
@@ -31,23 +32,38 @@ public static partial class LanguageCpuSplit
 
         var best = new double[stages.Length];
         var collections = new int[stages.Length];
+        var older = new int[stages.Length];
+        var full = new int[stages.Length];
+        var allocated = new long[stages.Length];
+        var total = new double[stages.Length];
+        var paused = new double[stages.Length];
         Array.Fill(best, double.MaxValue);
         for (var round = 0; round < rounds; round++)
         {
             for (var i = 0; i < stages.Length; i++)
             {
                 var gcBefore = GC.CollectionCount(0);
+                var gen1Before = GC.CollectionCount(1);
+                var gen2Before = GC.CollectionCount(2);
+                var bytesBefore = GC.GetAllocatedBytesForCurrentThread();
+                var pauseBefore = GC.GetTotalPauseDuration();
                 var start = ThreadCpuMilliseconds();
                 stages[i].Work();
-                best[i] = Math.Min(best[i], ThreadCpuMilliseconds() - start);
+                var spent = ThreadCpuMilliseconds() - start;
+                best[i] = Math.Min(best[i], spent);
+                total[i] += spent;
+                paused[i] += (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds;
+                allocated[i] = GC.GetAllocatedBytesForCurrentThread() - bytesBefore;
                 collections[i] += GC.CollectionCount(0) - gcBefore;
+                older[i] += GC.CollectionCount(1) - gen1Before;
+                full[i] += GC.CollectionCount(2) - gen2Before;
             }
         }
 
         Console.WriteLine($"thread CPU time, best of {rounds} rounds; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         for (var i = 0; i < stages.Length; i++)
         {
-            Console.WriteLine($"{stages[i].Name,-46} {best[i],8:F1} ms  {best[i] / best[0],5:F1}x JSON  {(double)collections[i] / rounds,4:F1} gen0 GCs/round");
+            Console.WriteLine($"{stages[i].Name,-46} {best[i],8:F1} ms  {best[i] / best[0],5:F1}x JSON  mean {total[i] / rounds,6:F1} ms (GC pauses {paused[i] / rounds,5:F1} ms)  {(double)collections[i] / rounds,4:F1} GCs/round ({(double)older[i] / rounds:F1} gen1+, {(double)full[i] / rounds:F1} gen2)  {allocated[i] / 1e6,6:F1} MB allocated");
         }
     }
 

@@ -204,22 +204,22 @@ public static class BodyDecoder
             {
                 case AttributeStatement attr:
                 {
-                    var name = attr.Name.Name;
+                    var name = attr.NameText;
                     if (!schema.TryGetField(name, out var field))
                     {
-                        ctx.Error(attr.Name.Span, $"unrecognized attribute name \"{name}\"", NameSuggester.Hint(name, schema.AttributeNames));
+                        ctx.Error(attr.NameSpan, $"unrecognized attribute name \"{name}\"", NameSuggester.Hint(name, schema.AttributeNames));
                         continue;
                     }
 
                     if (field.IsBlock)
                     {
-                        ctx.Error(attr.Name.Span, $"\"{name}\" must be a block, but is used as an attribute");
+                        ctx.Error(attr.NameSpan, $"\"{name}\" must be a block, but is used as an attribute");
                         continue;
                     }
 
                     if (seen[field.Index] is not null)
                     {
-                        ctx.Error(attr.Name.Span, $"attribute \"{name}\" may only be provided once");
+                        ctx.Error(attr.NameSpan, $"attribute \"{name}\" may only be provided once");
                         continue;
                     }
 
@@ -370,7 +370,7 @@ public static class BodyDecoder
             var mark = ctx.ScratchMark;
             if (ctx.Evaluator.TryEvaluateAs(attr.Value, valueType, out var converted))
             {
-                map[attr.Name.Name] = converted;
+                map[attr.NameText] = converted;
             }
 
             ctx.Flush(mark);

@@ -61,7 +61,7 @@ public static class ExpressionPrinter
                 break;
             case AccessExpr a:
                 Write(sb, a.Value);
-                sb.Append('.').Append(a.Name.Name);
+                sb.Append('.').Append(a.NameText);
                 break;
             case IndexExpr ix:
                 Write(sb, ix.Value);

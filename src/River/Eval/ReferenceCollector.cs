@@ -94,7 +94,7 @@ public static class ReferenceCollector
                     for (var i = depth; i > 0; i--)
                     {
                         var a = (AccessExpr)current;
-                        names[i] = a.Name.Name;
+                        names[i] = a.NameText;
                         current = a.Value;
                     }
 

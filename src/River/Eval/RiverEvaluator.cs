@@ -78,7 +78,12 @@ internal readonly struct ExpressionEvaluator(Scope scope, SourceFile? source, Di
 
     public bool TryEvaluateAs(Expr expr, Type target, out object? result)
     {
-        result = null;
+        // Literal data (strings, lists of maps, ...) converts straight from the syntax; anything else is evaluated.
+        if (ValueConverter.TryConvertConstant(expr, target, out result))
+        {
+            return true;
+        }
+
         var value = TryEvaluate(expr);
         if (value is null)
         {
@@ -229,12 +234,12 @@ internal readonly struct ExpressionEvaluator(Scope scope, SourceFile? source, Di
     private Value Access(AccessExpr access)
     {
         var target = Eval(access.Value);
-        var name = access.Name.Name;
+        var name = access.NameText;
         if (target is CapsuleValue { Inner: IRiverCapsuleMembers members })
         {
             return members.TryGetMember(name, out var member)
                 ? member
-                : throw Abort(access.Name.Span, $"field \"{name}\" does not exist", NameSuggester.Hint(name, members.MemberNames));
+                : throw Abort(access.NameSpan, $"field \"{name}\" does not exist", NameSuggester.Hint(name, members.MemberNames));
         }
 
         if (target is CapsuleValue capsule && RiverSchema.For(capsule.Inner.GetType()) is not null)
@@ -245,12 +250,12 @@ internal readonly struct ExpressionEvaluator(Scope scope, SourceFile? source, Di
 
         if (target is not ObjectValue obj)
         {
-            throw Abort(access.Name.Span, $"cannot access field \"{name}\" on value of type {KindOf(target)}");
+            throw Abort(access.NameSpan, $"cannot access field \"{name}\" on value of type {KindOf(target)}");
         }
 
         if (!obj.TryGet(name, out var value))
         {
-            throw Abort(access.Name.Span, $"field \"{name}\" does not exist", NameSuggester.Hint(name, obj.Fields.Keys));
+            throw Abort(access.NameSpan, $"field \"{name}\" does not exist", NameSuggester.Hint(name, obj.Fields.Keys));
         }
 
         if (value is FunctionValue { Stability: FunctionStability.Experimental } f && !scope.AllowExperimental)

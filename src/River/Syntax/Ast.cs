@@ -26,8 +26,22 @@ public sealed record Identifier(string Name, TextSpan Span) : Node(Span);
 /// <summary>A statement of a body: an attribute or a block.</summary>
 public abstract record Statement(TextSpan Span) : Node(Span);
 
-/// <summary><c>name = value</c>.</summary>
-public sealed record AttributeStatement(Identifier Name, Expr Value, TextSpan Span) : Statement(Span);
+/// <summary>
+/// <c>name = value</c>. The name is stored as its text and span rather than as an <see cref="Identifier"/> node:
+/// one object fewer per attribute in the tree (a large file has hundreds of thousands), which is what the garbage
+/// collector has to mark and copy while a big file is parsed.
+/// </summary>
+public sealed record AttributeStatement(string NameText, TextSpan NameSpan, Expr Value, TextSpan Span) : Statement(Span)
+{
+    /// <summary>Makes the statement from a name node.</summary>
+    public AttributeStatement(Identifier name, Expr value, TextSpan span)
+        : this(name.Name, name.Span, value, span)
+    {
+    }
+
+    /// <summary>The attribute name with its span (made on each access).</summary>
+    public Identifier Name => new(NameText, NameSpan);
+}
 
 /// <summary>
 /// <c>a.b.c "label" { body }</c>. <see cref="Label"/> is null when absent (an empty label <c>""</c> counts as absent,
@@ -94,8 +108,18 @@ public sealed record ObjectField(string Name, bool Quoted, TextSpan NameSpan, Ex
 /// <summary><c>{ a = 1, "b.c" = 2 }</c>.</summary>
 public sealed record ObjectExpr(ImmutableArray<ObjectField> Fields, TextSpan Span) : Expr(Span);
 
-/// <summary><c>value.name</c>.</summary>
-public sealed record AccessExpr(Expr Value, Identifier Name, TextSpan Span) : Expr(Span);
+/// <summary><c>value.name</c>. The field name is stored as text and span, like <see cref="AttributeStatement"/>'s.</summary>
+public sealed record AccessExpr(Expr Value, string NameText, TextSpan NameSpan, TextSpan Span) : Expr(Span)
+{
+    /// <summary>Makes the expression from a name node.</summary>
+    public AccessExpr(Expr value, Identifier name, TextSpan span)
+        : this(value, name.Name, name.Span, span)
+    {
+    }
+
+    /// <summary>The field name with its span (made on each access).</summary>
+    public Identifier Name => new(NameText, NameSpan);
+}
 
 /// <summary><c>value[index]</c>.</summary>
 public sealed record IndexExpr(Expr Value, Expr Index, TextSpan Span) : Expr(Span);

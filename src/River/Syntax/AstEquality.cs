@@ -43,7 +43,7 @@ public sealed class AstEquality : IEqualityComparer<Node>
                     && a.Comments.Zip(b.Comments).All(p => p.First.Text == p.Second.Text))),
             (Comment a, Comment b) => a.Text == b.Text,
             (Identifier a, Identifier b) => a.Name == b.Name,
-            (AttributeStatement a, AttributeStatement b) => a.Name.Name == b.Name.Name && Equals(a.Value, b.Value),
+            (AttributeStatement a, AttributeStatement b) => a.NameText == b.NameText && Equals(a.Value, b.Value),
             (BlockStatement a, BlockStatement b) => a.Name == b.Name && a.Label == b.Label && AllEqual(a.Body, b.Body),
             (LiteralExpr a, LiteralExpr b) => a.Kind == b.Kind && a.Raw == b.Raw,
             (IdentifierExpr a, IdentifierExpr b) => a.Name == b.Name,
@@ -51,7 +51,7 @@ public sealed class AstEquality : IEqualityComparer<Node>
             (ObjectExpr a, ObjectExpr b) => a.Fields.Length == b.Fields.Length
                 && a.Fields.Zip(b.Fields).All(p => Equals(p.First, p.Second)),
             (ObjectField a, ObjectField b) => a.Name == b.Name && a.Quoted == b.Quoted && Equals(a.Value, b.Value),
-            (AccessExpr a, AccessExpr b) => a.Name.Name == b.Name.Name && Equals(a.Value, b.Value),
+            (AccessExpr a, AccessExpr b) => a.NameText == b.NameText && Equals(a.Value, b.Value),
             (IndexExpr a, IndexExpr b) => Equals(a.Value, b.Value) && Equals(a.Index, b.Index),
             (CallExpr a, CallExpr b) => Equals(a.Callee, b.Callee) && AllEqual(a.Arguments, b.Arguments),
             (UnaryExpr a, UnaryExpr b) => a.Operator == b.Operator && Equals(a.Operand, b.Operand),
@@ -70,7 +70,7 @@ public sealed class AstEquality : IEqualityComparer<Node>
         return obj switch
         {
             BlockStatement b => HashCode.Combine(typeof(BlockStatement), b.Name, b.Label),
-            AttributeStatement a => HashCode.Combine(typeof(AttributeStatement), a.Name.Name),
+            AttributeStatement a => HashCode.Combine(typeof(AttributeStatement), a.NameText),
             LiteralExpr l => HashCode.Combine(l.Kind, l.Raw),
             IdentifierExpr i => HashCode.Combine(typeof(IdentifierExpr), i.Name),
             BinaryExpr b => HashCode.Combine(typeof(BinaryExpr), b.Operator),

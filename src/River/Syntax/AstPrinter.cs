@@ -91,7 +91,7 @@ public static class AstPrinter
             switch (statement)
             {
                 case AttributeStatement a:
-                    Line(indent, "Attribute " + a.Name.Name, a.Span);
+                    Line(indent, "Attribute " + a.NameText, a.Span);
                     Expr(a.Value, indent + 1);
                     break;
                 case BlockStatement b:
@@ -139,7 +139,7 @@ public static class AstPrinter
 
                     break;
                 case AccessExpr a:
-                    Line(indent, "Access ." + a.Name.Name, a.Span);
+                    Line(indent, "Access ." + a.NameText, a.Span);
                     Expr(a.Value, indent + 1);
                     break;
                 case IndexExpr i:

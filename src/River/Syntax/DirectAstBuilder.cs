@@ -116,7 +116,7 @@ internal sealed class AstBuildingParser : G.RiverParser
 /// Each rule's results are slots on one stack; <see cref="Enter"/> remembers the stack height, so at a rule's exit the
 /// slots above that mark are the results of its nested rules, in order. A <c>fastExpr</c> is one rule for a whole
 /// operator chain, so its exit reads the chain back from the scanner's token array (prefix operators, leaf
-/// operands, postfixes, binary operators), taking a slot for each bracketed part, and applies Alloy's precedence
+/// operands, postfixes, binary operators), taking a slot for each expression nested in brackets, and applies Alloy's precedence
 /// table without recursion.
 /// </remarks>
 internal sealed class DirectAstBuilder
@@ -130,6 +130,8 @@ internal sealed class DirectAstBuilder
     private readonly List<(Expr Expr, int Depth)> _operands = [];
     private readonly List<BinaryOperator> _operators = [];
     private readonly List<Statement> _statements = [];
+    private readonly List<Expr> _elements = [];
+    private readonly List<ObjectField> _fields = [];
     // Rented: a file's top-level statements all sit on this stack until the file ends, so for a large file it is a
     // large-object array (returned by Release).
     private Slot[] _slots = ArrayPool<Slot>.Shared.Rent(64);
@@ -186,9 +188,6 @@ internal sealed class DirectAstBuilder
         {
             case G.RiverParser.RULE_fastExpr:
                 ExitExpr(mark, first, last);
-                break;
-            case G.RiverParser.RULE_fastCompound:
-                ExitCompound(mark, first, last);
                 break;
             case G.RiverParser.RULE_fastBody:
                 ExitBody(mark, first, last);
@@ -308,10 +307,8 @@ internal sealed class DirectAstBuilder
         var nameToken = tokens[first];
         if (tokens[first + 1].Type == G.RiverParser.ASSIGN)
         {
-            ref var value = ref _slots[next++];
-            last = value.StopToken;
-            var name = new Identifier(Name(nameToken), SpanOf(nameToken));
-            return new AttributeStatement(name, (Expr)value.Node!, SpanOf(first, last));
+            var value = Value(first + 2, ref next, out last, out _);
+            return new AttributeStatement(Name(nameToken), SpanOf(nameToken), value, SpanOf(first, last));
         }
 
         var stop = first;
@@ -389,63 +386,103 @@ internal sealed class DirectAstBuilder
         return true;
     }
 
-    // `LPAREN fastExpr RPAREN | LBRACK elements RBRACK | LCURLY fields RCURLY`; the nested expressions are the slots
-    // above the mark.
-    private void ExitCompound(int mark, int first, int last)
+    // A bracketed primary of a fastExpr starting at token open: `LPAREN fastExpr RPAREN`, `LBRACK elements RBRACK` or
+    // `LCURLY fields RCURLY`. The nested expressions are the next slots (from next on), in token order. Sets close to
+    // the closing token; null when nested too deep (the parse-tree path reports that).
+    private Expr? Bracketed(int open, ref int next, out int close, out int depth)
     {
-        var n = _count - mark;
+        var tokens = _tokens;
+        var pos = open + 1;
         Expr result;
-        int depth;
-        switch (_tokens[first].Type)
+        switch (tokens[open].Type)
         {
             case G.RiverParser.LPAREN:
-                depth = _slots[mark].Depth + 1;
-                result = new ParenExpr((Expr)_slots[mark].Node!, SpanOf(first, last));
+            {
+                ref var inner = ref _slots[next++];
+                close = inner.StopToken + 1;
+                depth = inner.Depth + 1;
+                result = new ParenExpr((Expr)inner.Node!, SpanOf(open, close));
                 break;
+            }
 
             case G.RiverParser.LBRACK:
             {
-                var elements = Elements(mark, n, out var elementDepth);
+                var elements = _elements;
+                elements.Clear();
+                var elementDepth = 0;
+                while (tokens[pos].Type != G.RiverParser.RBRACK)
+                {
+                    elements.Add(Value(pos, ref next, out var valueLast, out var valueDepth));
+                    elementDepth = Math.Max(elementDepth, valueDepth);
+                    pos = valueLast + 1;
+                    if (tokens[pos].Type == G.RiverParser.COMMA)
+                    {
+                        pos++;
+                    }
+                }
+
+                close = pos;
                 depth = elementDepth + 1;
-                result = new ArrayExpr(elements, SpanOf(first, last));
+                var array = elements.Count == 0 ? ImmutableArray<Expr>.Empty : ImmutableCollectionsMarshal.AsImmutableArray(elements.ToArray());
+                result = new ArrayExpr(array, SpanOf(open, close));
                 break;
             }
 
             default:
             {
-                var fields = n == 0 ? [] : new ObjectField[n];
+                var fields = _fields;
+                fields.Clear();
                 var fieldDepth = 0;
-                for (var i = 0; i < n; i++)
+                while (tokens[pos].Type != G.RiverParser.RCURLY)
                 {
-                    ref var value = ref _slots[mark + i];
-
-                    // A field is `key = value`: the key is two tokens before the value's first token.
-                    var keyToken = _tokens[value.StartToken - 2];
+                    // A field is `key = value`.
+                    var keyToken = tokens[pos];
                     var quoted = keyToken.Type != G.RiverParser.IDENT;
 
                     // Alloy's rule: quotes stripped, escapes kept ("a\"b" is the key a\"b); `""` is the empty key.
                     var key = quoted
                         ? Intern(_text.AsSpan(keyToken.StartIndex + 1, Math.Max(0, keyToken.End - keyToken.StartIndex - 2)))
                         : Name(keyToken);
-                    var keySpan = SpanOf(keyToken);
-                    fields[i] = new ObjectField(key, quoted, keySpan, (Expr)value.Node!, SpanOf(value.StartToken - 2, value.StopToken));
-                    fieldDepth = Math.Max(fieldDepth, value.Depth);
+                    var value = Value(pos + 2, ref next, out var valueLast, out var valueDepth);
+                    fields.Add(new ObjectField(key, quoted, SpanOf(keyToken), value, SpanOf(pos, valueLast)));
+                    fieldDepth = Math.Max(fieldDepth, valueDepth);
+                    pos = valueLast + 1;
+                    if (tokens[pos].Type == G.RiverParser.COMMA)
+                    {
+                        pos++;
+                    }
                 }
 
+                close = pos;
                 depth = fieldDepth + 1;
-                result = new ObjectExpr(ImmutableCollectionsMarshal.AsImmutableArray(fields), SpanOf(first, last));
+                var array = fields.Count == 0 ? ImmutableArray<ObjectField>.Empty : ImmutableCollectionsMarshal.AsImmutableArray(fields.ToArray());
+                result = new ObjectExpr(array, SpanOf(open, close));
                 break;
             }
         }
 
-        if (TooDeep(depth))
+        return TooDeep(depth) ? null : result;
+    }
+
+    // A value (attribute value, array element, object field value) starting at token at: the next slot when a
+    // fastExpr starts there, else the single leaf token the fast rules matched directly.
+    private Expr Value(int at, ref int next, out int last, out int depth)
+    {
+        if (next < _count && _slots[next].StartToken == at)
         {
-            return;
+            ref var slot = ref _slots[next++];
+            last = slot.StopToken;
+            depth = slot.Depth;
+            return (Expr)slot.Node!;
         }
 
-        _count = mark;
-        Push(result, depth, first, last);
+        last = at;
+        depth = 1;
+        return Leaf(_tokens[at]);
     }
+
+    private Expr Leaf(in ScannedToken token) =>
+        token.Type == G.RiverParser.IDENT ? new IdentifierExpr(Name(token), SpanOf(token)) : Literal(token);
 
     private ImmutableArray<Expr> Elements(int from, int n, out int depth)
     {
@@ -466,8 +503,9 @@ internal sealed class DirectAstBuilder
     }
 
     // `(NOT|MINUS)* primary (postfix | op (NOT|MINUS)* primary)*`, read back from the tokens. Operands go on an
-    // explicit stack and are reduced by precedence climbing, as in AstBuilder; the bracketed parts (compound
-    // primaries, index expressions, call arguments) are the slots above the mark, in token order.
+    // explicit stack and are reduced by precedence climbing, as in AstBuilder; the expressions nested in brackets
+    // (in parentheses, arrays and objects, index expressions, call arguments) are the slots above the mark, in token
+    // order.
     private void ExitExpr(int mark, int first, int last)
     {
         var tokens = _tokens;
@@ -476,14 +514,9 @@ internal sealed class DirectAstBuilder
         if (first == last)
         {
             var token = tokens[first];
-            Expr leaf = token.Type == G.RiverParser.IDENT ? new IdentifierExpr(Name(token), SpanOf(token)) : Literal(token);
+            var leaf = Leaf(token);
             _count = mark;
             Push(leaf, 1, first, last);
-            return;
-        }
-
-        if (_count == mark + 1 && _slots[mark].StartToken == first && _slots[mark].StopToken == last)
-        {
             return;
         }
 
@@ -513,10 +546,14 @@ internal sealed class DirectAstBuilder
                     break;
                 case G.RiverParser.LPAREN or G.RiverParser.LBRACK or G.RiverParser.LCURLY:
                 {
-                    ref var compound = ref _slots[next++];
-                    value = (Expr)compound.Node!;
-                    depth = compound.Depth;
-                    pos = compound.StopToken + 1;
+                    var bracketed = Bracketed(pos, ref next, out var close, out depth);
+                    if (bracketed is null)
+                    {
+                        return;
+                    }
+
+                    value = bracketed;
+                    pos = close + 1;
                     break;
                 }
 
@@ -533,8 +570,8 @@ internal sealed class DirectAstBuilder
                 if (type == G.RiverParser.DOT)
                 {
                     var nameToken = tokens[pos + 1];
-                    var name = new Identifier(Name(nameToken), SpanOf(nameToken));
-                    value = new AccessExpr(value, name, value.Span.Union(name.Span));
+                    var nameSpan = SpanOf(nameToken);
+                    value = new AccessExpr(value, Name(nameToken), nameSpan, value.Span.Union(nameSpan));
                     pos += 2;
                 }
                 else if (type == G.RiverParser.LBRACK)

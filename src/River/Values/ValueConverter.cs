@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
+using River.Syntax;
 
 namespace River.Values;
 
@@ -83,6 +84,109 @@ public static class ValueConverter
             default:
                 return ConvertGeneral(value, target);
         }
+    }
+
+    /// <summary>
+    /// Converts an expression made only of literals, arrays and objects straight into <paramref name="target"/>,
+    /// without building the intermediate <see cref="Value"/>s (an array of objects of strings becomes the list of
+    /// dictionaries directly). Covers exactly the cases whose result is certain from the syntax alone — a string
+    /// literal into a string or duration, <c>true</c>/<c>false</c> into a bool, a plain decimal integer into an int,
+    /// arrays into lists and objects into string-keyed dictionaries of those — and returns false for everything else
+    /// and for anything that would fail, with nothing evaluated or reported: the caller then evaluates and converts
+    /// as usual, so results and errors are those of <see cref="Convert"/> on the evaluated value.
+    /// </summary>
+    internal static bool TryConvertConstant(Expr expr, Type target, out object? result)
+    {
+        result = null;
+        var plan = ConversionPlan.For(target);
+        switch (plan.Kind)
+        {
+            case PlanKind.String when expr is LiteralExpr { Kind: LiteralKind.String or LiteralKind.RawString } s:
+                result = s.Text ?? string.Empty;
+                return true;
+            case PlanKind.Bool when expr is LiteralExpr { Kind: LiteralKind.Bool } b:
+                result = b.Raw == "true" ? BoxedTrue : BoxedFalse;
+                return true;
+            case PlanKind.Int32 when expr is LiteralExpr { Kind: LiteralKind.Number } n && SmallDecimal(n.Raw) is { } small:
+                result = BoxedInt32(small);
+                return true;
+            case PlanKind.TimeSpan when expr is LiteralExpr { Kind: LiteralKind.String or LiteralKind.RawString } s
+                                       && GoDuration.TryParse(s.Text ?? string.Empty, out var duration, out _):
+                result = duration;
+                return true;
+            case PlanKind.List when expr is ArrayExpr a:
+            {
+                var element = plan.Element!;
+                var list = plan.NewList(a.Elements.Length);
+                foreach (var item in a.Elements)
+                {
+                    if (!TryConvertConstant(item, element, out var converted))
+                    {
+                        return false;
+                    }
+
+                    list.Add(converted);
+                }
+
+                if (plan.IsArray)
+                {
+                    var array = Array.CreateInstance(element, list.Count);
+                    list.CopyTo(array, 0);
+                    result = array;
+                }
+                else
+                {
+                    result = list;
+                }
+
+                return true;
+            }
+
+            case PlanKind.Dictionary when expr is ObjectExpr o:
+            {
+                // Filled in source order, a repeated key keeping its first position and its last value: the order and
+                // content the evaluated object (an ordered map, last value wins) converts to.
+                var valueType = plan.Element!;
+                var dict = plan.NewDictionary();
+                foreach (var field in o.Fields)
+                {
+                    if (!TryConvertConstant(field.Value, valueType, out var converted))
+                    {
+                        return false;
+                    }
+
+                    dict[field.Name] = converted;
+                }
+
+                result = dict;
+                return true;
+            }
+
+            default:
+                return false;
+        }
+    }
+
+    // A decimal integer literal without a leading zero (which would make it octal) that fits an int, else null.
+    private static int? SmallDecimal(string raw)
+    {
+        if (raw.Length is 0 or > 9 || (raw.Length > 1 && raw[0] == '0'))
+        {
+            return null;
+        }
+
+        var value = 0;
+        foreach (var c in raw)
+        {
+            if (c is < '0' or > '9')
+            {
+                return null;
+            }
+
+            value = (value * 10) + (c - '0');
+        }
+
+        return value;
     }
 
     private static object? ConvertGeneral(Value value, Type target)

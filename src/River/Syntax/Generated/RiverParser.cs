@@ -45,13 +45,12 @@ internal partial class RiverParser : Parser {
 		RULE_blockName = 4, RULE_blockLabel = 5, RULE_statementRest = 6, RULE_blockValue = 7, 
 		RULE_expr = 8, RULE_unaryExpr = 9, RULE_postfix = 10, RULE_primary = 11, 
 		RULE_exprList = 12, RULE_fieldList = 13, RULE_field = 14, RULE_fastFile = 15, 
-		RULE_fastExpressionOnly = 16, RULE_fastBody = 17, RULE_fastExpr = 18, 
-		RULE_fastCompound = 19;
+		RULE_fastExpressionOnly = 16, RULE_fastBody = 17, RULE_fastExpr = 18;
 	public static readonly string[] ruleNames = {
 		"file", "expressionOnly", "body", "statement", "blockName", "blockLabel", 
 		"statementRest", "blockValue", "expr", "unaryExpr", "postfix", "primary", 
 		"exprList", "fieldList", "field", "fastFile", "fastExpressionOnly", "fastBody", 
-		"fastExpr", "fastCompound"
+		"fastExpr"
 	};
 
 	private static readonly string[] _LiteralNames = {
@@ -117,9 +116,9 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 40;
+			State = 38;
 			body();
-			State = 41;
+			State = 39;
 			Match(Eof);
 			}
 		}
@@ -155,19 +154,19 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 43;
+			State = 41;
 			expr();
-			State = 45;
+			State = 43;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==TERMINATOR) {
 				{
-				State = 44;
+				State = 42;
 				Match(TERMINATOR);
 				}
 			}
 
-			State = 47;
+			State = 45;
 			Match(Eof);
 			}
 		}
@@ -208,37 +207,37 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 50;
+			State = 48;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==IDENT) {
 				{
-				State = 49;
+				State = 47;
 				statement();
 				}
 			}
 
-			State = 58;
+			State = 56;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==TERMINATOR) {
 				{
 				{
-				State = 52;
+				State = 50;
 				Match(TERMINATOR);
-				State = 54;
+				State = 52;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==IDENT) {
 					{
-					State = 53;
+					State = 51;
 					statement();
 					}
 				}
 
 				}
 				}
-				State = 60;
+				State = 58;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -276,9 +275,9 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 61;
+			State = 59;
 			blockName();
-			State = 62;
+			State = 60;
 			statementRest();
 			}
 		}
@@ -320,30 +319,30 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 64;
+			State = 62;
 			Match(IDENT);
-			State = 69;
+			State = 67;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==DOT) {
 				{
 				{
-				State = 65;
+				State = 63;
 				Match(DOT);
-				State = 66;
+				State = 64;
 				Match(IDENT);
 				}
 				}
-				State = 71;
+				State = 69;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 73;
+			State = 71;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==STRING || _la==RAW_STRING) {
 				{
-				State = 72;
+				State = 70;
 				blockLabel();
 				}
 			}
@@ -379,7 +378,7 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 75;
+			State = 73;
 			_la = TokenStream.LA(1);
 			if ( !(_la==STRING || _la==RAW_STRING) ) {
 			ErrorHandler.RecoverInline(this);
@@ -438,23 +437,23 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 12, RULE_statementRest);
 		int _la;
 		try {
-			State = 86;
+			State = 84;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case ASSIGN:
 				_localctx = new AttributeRestContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 77;
+				State = 75;
 				Match(ASSIGN);
-				State = 78;
+				State = 76;
 				expr();
-				State = 80;
+				State = 78;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 6443499520L) != 0)) {
 					{
-					State = 79;
+					State = 77;
 					blockValue();
 					}
 				}
@@ -465,11 +464,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new BlockRestContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 82;
+				State = 80;
 				Match(LCURLY);
-				State = 83;
+				State = 81;
 				body();
-				State = 84;
+				State = 82;
 				Match(RCURLY);
 				}
 				break;
@@ -512,21 +511,21 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 89;
+			State = 87;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==STRING || _la==RAW_STRING) {
 				{
-				State = 88;
+				State = 86;
 				blockLabel();
 				}
 			}
 
-			State = 91;
+			State = 89;
 			Match(LCURLY);
-			State = 92;
+			State = 90;
 			body();
-			State = 93;
+			State = 91;
 			Match(RCURLY);
 			}
 		}
@@ -619,15 +618,15 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 95;
+			State = 93;
 			unaryExpr();
-			State = 100;
+			State = 98;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) {
 				{
 				{
-				State = 96;
+				State = 94;
 				_la = TokenStream.LA(1);
 				if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) ) {
 				ErrorHandler.RecoverInline(this);
@@ -636,11 +635,11 @@ internal partial class RiverParser : Parser {
 					ErrorHandler.ReportMatch(this);
 				    Consume();
 				}
-				State = 97;
+				State = 95;
 				unaryExpr();
 				}
 				}
-				State = 102;
+				State = 100;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -690,13 +689,13 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 106;
+			State = 104;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==NOT || _la==MINUS) {
 				{
 				{
-				State = 103;
+				State = 101;
 				_la = TokenStream.LA(1);
 				if ( !(_la==NOT || _la==MINUS) ) {
 				ErrorHandler.RecoverInline(this);
@@ -707,23 +706,23 @@ internal partial class RiverParser : Parser {
 				}
 				}
 				}
-				State = 108;
+				State = 106;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 109;
+			State = 107;
 			primary();
-			State = 113;
+			State = 111;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 289406976L) != 0)) {
 				{
 				{
-				State = 110;
+				State = 108;
 				postfix();
 				}
 				}
-				State = 115;
+				State = 113;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -780,16 +779,16 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 20, RULE_postfix);
 		int _la;
 		try {
-			State = 127;
+			State = 125;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case DOT:
 				_localctx = new AccessPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 116;
+				State = 114;
 				Match(DOT);
-				State = 117;
+				State = 115;
 				Match(IDENT);
 				}
 				break;
@@ -797,11 +796,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new IndexPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 118;
+				State = 116;
 				Match(LBRACK);
-				State = 119;
+				State = 117;
 				expr();
-				State = 120;
+				State = 118;
 				Match(RBRACK);
 				}
 				break;
@@ -809,19 +808,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new CallPostfixContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 122;
+				State = 120;
 				Match(LPAREN);
-				State = 124;
+				State = 122;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
 					{
-					State = 123;
+					State = 121;
 					exprList();
 					}
 				}
 
-				State = 126;
+				State = 124;
 				Match(RPAREN);
 				}
 				break;
@@ -897,14 +896,14 @@ internal partial class RiverParser : Parser {
 		EnterRule(_localctx, 22, RULE_primary);
 		int _la;
 		try {
-			State = 145;
+			State = 143;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case IDENT:
 				_localctx = new IdentPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 129;
+				State = 127;
 				Match(IDENT);
 				}
 				break;
@@ -918,7 +917,7 @@ internal partial class RiverParser : Parser {
 				_localctx = new LiteralPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 130;
+				State = 128;
 				_la = TokenStream.LA(1);
 				if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7113539598L) != 0)) ) {
 				ErrorHandler.RecoverInline(this);
@@ -933,11 +932,11 @@ internal partial class RiverParser : Parser {
 				_localctx = new ParenPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 131;
+				State = 129;
 				Match(LPAREN);
-				State = 132;
+				State = 130;
 				expr();
-				State = 133;
+				State = 131;
 				Match(RPAREN);
 				}
 				break;
@@ -945,19 +944,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new ArrayPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 4);
 				{
-				State = 135;
+				State = 133;
 				Match(LBRACK);
-				State = 137;
+				State = 135;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
 					{
-					State = 136;
+					State = 134;
 					exprList();
 					}
 				}
 
-				State = 139;
+				State = 137;
 				Match(RBRACK);
 				}
 				break;
@@ -965,19 +964,19 @@ internal partial class RiverParser : Parser {
 				_localctx = new ObjectPrimaryContext(_localctx);
 				EnterOuterAlt(_localctx, 5);
 				{
-				State = 140;
+				State = 138;
 				Match(LCURLY);
-				State = 142;
+				State = 140;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
 					{
-					State = 141;
+					State = 139;
 					fieldList();
 					}
 				}
 
-				State = 144;
+				State = 142;
 				Match(RCURLY);
 				}
 				break;
@@ -1027,16 +1026,16 @@ internal partial class RiverParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 147;
+			State = 145;
 			expr();
-			State = 152;
+			State = 150;
 			ErrorHandler.Sync(this);
 			_alt = Interpreter.AdaptivePredict(TokenStream,17,Context);
 			while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 				if ( _alt==1 ) {
 					{
 					{
-					State = 148;
+					State = 146;
 					_la = TokenStream.LA(1);
 					if ( !(_la==COMMA || _la==TERMINATOR) ) {
 					ErrorHandler.RecoverInline(this);
@@ -1045,21 +1044,21 @@ internal partial class RiverParser : Parser {
 						ErrorHandler.ReportMatch(this);
 					    Consume();
 					}
-					State = 149;
+					State = 147;
 					expr();
 					}
 					} 
 				}
-				State = 154;
+				State = 152;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,17,Context);
 			}
-			State = 156;
+			State = 154;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==COMMA || _la==TERMINATOR) {
 				{
-				State = 155;
+				State = 153;
 				_la = TokenStream.LA(1);
 				if ( !(_la==COMMA || _la==TERMINATOR) ) {
 				ErrorHandler.RecoverInline(this);
@@ -1115,16 +1114,16 @@ internal partial class RiverParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 158;
+			State = 156;
 			field();
-			State = 163;
+			State = 161;
 			ErrorHandler.Sync(this);
 			_alt = Interpreter.AdaptivePredict(TokenStream,19,Context);
 			while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 				if ( _alt==1 ) {
 					{
 					{
-					State = 159;
+					State = 157;
 					_la = TokenStream.LA(1);
 					if ( !(_la==COMMA || _la==TERMINATOR) ) {
 					ErrorHandler.RecoverInline(this);
@@ -1133,21 +1132,21 @@ internal partial class RiverParser : Parser {
 						ErrorHandler.ReportMatch(this);
 					    Consume();
 					}
-					State = 160;
+					State = 158;
 					field();
 					}
 					} 
 				}
-				State = 165;
+				State = 163;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,19,Context);
 			}
-			State = 167;
+			State = 165;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==COMMA || _la==TERMINATOR) {
 				{
-				State = 166;
+				State = 164;
 				_la = TokenStream.LA(1);
 				if ( !(_la==COMMA || _la==TERMINATOR) ) {
 				ErrorHandler.RecoverInline(this);
@@ -1195,7 +1194,7 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 169;
+			State = 167;
 			_la = TokenStream.LA(1);
 			if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
 			ErrorHandler.RecoverInline(this);
@@ -1204,9 +1203,9 @@ internal partial class RiverParser : Parser {
 				ErrorHandler.ReportMatch(this);
 			    Consume();
 			}
-			State = 170;
+			State = 168;
 			Match(ASSIGN);
-			State = 171;
+			State = 169;
 			expr();
 			}
 		}
@@ -1240,9 +1239,9 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 173;
+			State = 171;
 			fastBody();
-			State = 174;
+			State = 172;
 			Match(Eof);
 			}
 		}
@@ -1278,19 +1277,19 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 176;
+			State = 174;
 			fastExpr();
-			State = 178;
+			State = 176;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==TERMINATOR) {
 				{
-				State = 177;
+				State = 175;
 				Match(TERMINATOR);
 				}
 			}
 
-			State = 180;
+			State = 178;
 			Match(Eof);
 			}
 		}
@@ -1318,12 +1317,6 @@ internal partial class RiverParser : Parser {
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ASSIGN(int i) {
 			return GetToken(RiverParser.ASSIGN, i);
 		}
-		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext[] fastExpr() {
-			return GetRuleContexts<FastExprContext>();
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr(int i) {
-			return GetRuleContext<FastExprContext>(i);
-		}
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LCURLY() { return GetTokens(RiverParser.LCURLY); }
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LCURLY(int i) {
 			return GetToken(RiverParser.LCURLY, i);
@@ -1338,13 +1331,43 @@ internal partial class RiverParser : Parser {
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RCURLY(int i) {
 			return GetToken(RiverParser.RCURLY, i);
 		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] DOT() { return GetTokens(RiverParser.DOT); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode DOT(int i) {
-			return GetToken(RiverParser.DOT, i);
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NUMBER() { return GetTokens(RiverParser.NUMBER); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NUMBER(int i) {
+			return GetToken(RiverParser.NUMBER, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] FLOAT() { return GetTokens(RiverParser.FLOAT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode FLOAT(int i) {
+			return GetToken(RiverParser.FLOAT, i);
 		}
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] STRING() { return GetTokens(RiverParser.STRING); }
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode STRING(int i) {
 			return GetToken(RiverParser.STRING, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RAW_STRING() { return GetTokens(RiverParser.RAW_STRING); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RAW_STRING(int i) {
+			return GetToken(RiverParser.RAW_STRING, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] TRUE() { return GetTokens(RiverParser.TRUE); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode TRUE(int i) {
+			return GetToken(RiverParser.TRUE, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] FALSE() { return GetTokens(RiverParser.FALSE); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode FALSE(int i) {
+			return GetToken(RiverParser.FALSE, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NULL() { return GetTokens(RiverParser.NULL); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NULL(int i) {
+			return GetToken(RiverParser.NULL, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext[] fastExpr() {
+			return GetRuleContexts<FastExprContext>();
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr(int i) {
+			return GetRuleContext<FastExprContext>(i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] DOT() { return GetTokens(RiverParser.DOT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode DOT(int i) {
+			return GetToken(RiverParser.DOT, i);
 		}
 		public FastBodyContext(ParserRuleContext parent, int invokingState)
 			: base(parent, invokingState)
@@ -1361,59 +1384,115 @@ internal partial class RiverParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 201;
+			State = 209;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==IDENT) {
 				{
-				State = 182;
+				State = 180;
 				Match(IDENT);
-				State = 199;
+				State = 207;
 				ErrorHandler.Sync(this);
 				switch (TokenStream.LA(1)) {
 				case ASSIGN:
 					{
-					State = 183;
+					State = 181;
 					Match(ASSIGN);
-					State = 184;
-					fastExpr();
+					State = 191;
+					ErrorHandler.Sync(this);
+					switch ( Interpreter.AdaptivePredict(TokenStream,22,Context) ) {
+					case 1:
+						{
+						State = 182;
+						Match(IDENT);
+						}
+						break;
+					case 2:
+						{
+						State = 183;
+						Match(NUMBER);
+						}
+						break;
+					case 3:
+						{
+						State = 184;
+						Match(FLOAT);
+						}
+						break;
+					case 4:
+						{
+						State = 185;
+						Match(STRING);
+						}
+						break;
+					case 5:
+						{
+						State = 186;
+						Match(RAW_STRING);
+						}
+						break;
+					case 6:
+						{
+						State = 187;
+						Match(TRUE);
+						}
+						break;
+					case 7:
+						{
+						State = 188;
+						Match(FALSE);
+						}
+						break;
+					case 8:
+						{
+						State = 189;
+						Match(NULL);
+						}
+						break;
+					case 9:
+						{
+						State = 190;
+						fastExpr();
+						}
+						break;
+					}
 					}
 					break;
 				case LCURLY:
 				case DOT:
 				case STRING:
 					{
-					State = 189;
+					State = 197;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 					while (_la==DOT) {
 						{
 						{
-						State = 185;
+						State = 193;
 						Match(DOT);
-						State = 186;
+						State = 194;
 						Match(IDENT);
 						}
 						}
-						State = 191;
+						State = 199;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 					}
-					State = 193;
+					State = 201;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 					if (_la==STRING) {
 						{
-						State = 192;
+						State = 200;
 						Match(STRING);
 						}
 					}
 
-					State = 195;
+					State = 203;
 					Match(LCURLY);
-					State = 196;
+					State = 204;
 					fastBody();
-					State = 197;
+					State = 205;
 					Match(RCURLY);
 					}
 					break;
@@ -1423,67 +1502,123 @@ internal partial class RiverParser : Parser {
 				}
 			}
 
-			State = 227;
+			State = 245;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==TERMINATOR) {
 				{
 				{
-				State = 203;
+				State = 211;
 				Match(TERMINATOR);
-				State = 223;
+				State = 241;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==IDENT) {
 					{
-					State = 204;
+					State = 212;
 					Match(IDENT);
-					State = 221;
+					State = 239;
 					ErrorHandler.Sync(this);
 					switch (TokenStream.LA(1)) {
 					case ASSIGN:
 						{
-						State = 205;
+						State = 213;
 						Match(ASSIGN);
-						State = 206;
-						fastExpr();
+						State = 223;
+						ErrorHandler.Sync(this);
+						switch ( Interpreter.AdaptivePredict(TokenStream,27,Context) ) {
+						case 1:
+							{
+							State = 214;
+							Match(IDENT);
+							}
+							break;
+						case 2:
+							{
+							State = 215;
+							Match(NUMBER);
+							}
+							break;
+						case 3:
+							{
+							State = 216;
+							Match(FLOAT);
+							}
+							break;
+						case 4:
+							{
+							State = 217;
+							Match(STRING);
+							}
+							break;
+						case 5:
+							{
+							State = 218;
+							Match(RAW_STRING);
+							}
+							break;
+						case 6:
+							{
+							State = 219;
+							Match(TRUE);
+							}
+							break;
+						case 7:
+							{
+							State = 220;
+							Match(FALSE);
+							}
+							break;
+						case 8:
+							{
+							State = 221;
+							Match(NULL);
+							}
+							break;
+						case 9:
+							{
+							State = 222;
+							fastExpr();
+							}
+							break;
+						}
 						}
 						break;
 					case LCURLY:
 					case DOT:
 					case STRING:
 						{
-						State = 211;
+						State = 229;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 						while (_la==DOT) {
 							{
 							{
-							State = 207;
+							State = 225;
 							Match(DOT);
-							State = 208;
+							State = 226;
 							Match(IDENT);
 							}
 							}
-							State = 213;
+							State = 231;
 							ErrorHandler.Sync(this);
 							_la = TokenStream.LA(1);
 						}
-						State = 215;
+						State = 233;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 						if (_la==STRING) {
 							{
-							State = 214;
+							State = 232;
 							Match(STRING);
 							}
 						}
 
-						State = 217;
+						State = 235;
 						Match(LCURLY);
-						State = 218;
+						State = 236;
 						fastBody();
-						State = 219;
+						State = 237;
 						Match(RCURLY);
 						}
 						break;
@@ -1495,7 +1630,7 @@ internal partial class RiverParser : Parser {
 
 				}
 				}
-				State = 229;
+				State = 247;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
@@ -1545,19 +1680,9 @@ internal partial class RiverParser : Parser {
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NULL(int i) {
 			return GetToken(RiverParser.NULL, i);
 		}
-		[System.Diagnostics.DebuggerNonUserCode] public FastCompoundContext[] fastCompound() {
-			return GetRuleContexts<FastCompoundContext>();
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public FastCompoundContext fastCompound(int i) {
-			return GetRuleContext<FastCompoundContext>(i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] DOT() { return GetTokens(RiverParser.DOT); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode DOT(int i) {
-			return GetToken(RiverParser.DOT, i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LBRACK() { return GetTokens(RiverParser.LBRACK); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LBRACK(int i) {
-			return GetToken(RiverParser.LBRACK, i);
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LPAREN() { return GetTokens(RiverParser.LPAREN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LPAREN(int i) {
+			return GetToken(RiverParser.LPAREN, i);
 		}
 		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext[] fastExpr() {
 			return GetRuleContexts<FastExprContext>();
@@ -1565,17 +1690,29 @@ internal partial class RiverParser : Parser {
 		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr(int i) {
 			return GetRuleContext<FastExprContext>(i);
 		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RPAREN() { return GetTokens(RiverParser.RPAREN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RPAREN(int i) {
+			return GetToken(RiverParser.RPAREN, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LBRACK() { return GetTokens(RiverParser.LBRACK); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LBRACK(int i) {
+			return GetToken(RiverParser.LBRACK, i);
+		}
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RBRACK() { return GetTokens(RiverParser.RBRACK); }
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RBRACK(int i) {
 			return GetToken(RiverParser.RBRACK, i);
 		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LPAREN() { return GetTokens(RiverParser.LPAREN); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LPAREN(int i) {
-			return GetToken(RiverParser.LPAREN, i);
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] LCURLY() { return GetTokens(RiverParser.LCURLY); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LCURLY(int i) {
+			return GetToken(RiverParser.LCURLY, i);
 		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RPAREN() { return GetTokens(RiverParser.RPAREN); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RPAREN(int i) {
-			return GetToken(RiverParser.RPAREN, i);
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RCURLY() { return GetTokens(RiverParser.RCURLY); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RCURLY(int i) {
+			return GetToken(RiverParser.RCURLY, i);
+		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] DOT() { return GetTokens(RiverParser.DOT); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode DOT(int i) {
+			return GetToken(RiverParser.DOT, i);
 		}
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] NOT() { return GetTokens(RiverParser.NOT); }
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NOT(int i) {
@@ -1637,6 +1774,10 @@ internal partial class RiverParser : Parser {
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode POW(int i) {
 			return GetToken(RiverParser.POW, i);
 		}
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] ASSIGN() { return GetTokens(RiverParser.ASSIGN); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ASSIGN(int i) {
+			return GetToken(RiverParser.ASSIGN, i);
+		}
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] COMMA() { return GetTokens(RiverParser.COMMA); }
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode COMMA(int i) {
 			return GetToken(RiverParser.COMMA, i);
@@ -1657,13 +1798,13 @@ internal partial class RiverParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 233;
+			State = 251;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==NOT || _la==MINUS) {
 				{
 				{
-				State = 230;
+				State = 248;
 				_la = TokenStream.LA(1);
 				if ( !(_la==NOT || _la==MINUS) ) {
 				ErrorHandler.RecoverInline(this);
@@ -1674,133 +1815,473 @@ internal partial class RiverParser : Parser {
 				}
 				}
 				}
-				State = 235;
+				State = 253;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 245;
+			State = 340;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case IDENT:
 				{
-				State = 236;
+				State = 254;
 				Match(IDENT);
 				}
 				break;
 			case NUMBER:
 				{
-				State = 237;
+				State = 255;
 				Match(NUMBER);
 				}
 				break;
 			case FLOAT:
 				{
-				State = 238;
+				State = 256;
 				Match(FLOAT);
 				}
 				break;
 			case STRING:
 				{
-				State = 239;
+				State = 257;
 				Match(STRING);
 				}
 				break;
 			case RAW_STRING:
 				{
-				State = 240;
+				State = 258;
 				Match(RAW_STRING);
 				}
 				break;
 			case TRUE:
 				{
-				State = 241;
+				State = 259;
 				Match(TRUE);
 				}
 				break;
 			case FALSE:
 				{
-				State = 242;
+				State = 260;
 				Match(FALSE);
 				}
 				break;
 			case NULL:
 				{
-				State = 243;
+				State = 261;
 				Match(NULL);
 				}
 				break;
-			case LCURLY:
 			case LPAREN:
+				{
+				State = 262;
+				Match(LPAREN);
+				State = 263;
+				fastExpr();
+				State = 264;
+				Match(RPAREN);
+				}
+				break;
 			case LBRACK:
 				{
-				State = 244;
-				fastCompound();
+				State = 266;
+				Match(LBRACK);
+				State = 298;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
+					{
+					State = 276;
+					ErrorHandler.Sync(this);
+					switch ( Interpreter.AdaptivePredict(TokenStream,34,Context) ) {
+					case 1:
+						{
+						State = 267;
+						Match(IDENT);
+						}
+						break;
+					case 2:
+						{
+						State = 268;
+						Match(NUMBER);
+						}
+						break;
+					case 3:
+						{
+						State = 269;
+						Match(FLOAT);
+						}
+						break;
+					case 4:
+						{
+						State = 270;
+						Match(STRING);
+						}
+						break;
+					case 5:
+						{
+						State = 271;
+						Match(RAW_STRING);
+						}
+						break;
+					case 6:
+						{
+						State = 272;
+						Match(TRUE);
+						}
+						break;
+					case 7:
+						{
+						State = 273;
+						Match(FALSE);
+						}
+						break;
+					case 8:
+						{
+						State = 274;
+						Match(NULL);
+						}
+						break;
+					case 9:
+						{
+						State = 275;
+						fastExpr();
+						}
+						break;
+					}
+					State = 292;
+					ErrorHandler.Sync(this);
+					_alt = Interpreter.AdaptivePredict(TokenStream,36,Context);
+					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+						if ( _alt==1 ) {
+							{
+							{
+							State = 278;
+							Match(COMMA);
+							State = 288;
+							ErrorHandler.Sync(this);
+							switch ( Interpreter.AdaptivePredict(TokenStream,35,Context) ) {
+							case 1:
+								{
+								State = 279;
+								Match(IDENT);
+								}
+								break;
+							case 2:
+								{
+								State = 280;
+								Match(NUMBER);
+								}
+								break;
+							case 3:
+								{
+								State = 281;
+								Match(FLOAT);
+								}
+								break;
+							case 4:
+								{
+								State = 282;
+								Match(STRING);
+								}
+								break;
+							case 5:
+								{
+								State = 283;
+								Match(RAW_STRING);
+								}
+								break;
+							case 6:
+								{
+								State = 284;
+								Match(TRUE);
+								}
+								break;
+							case 7:
+								{
+								State = 285;
+								Match(FALSE);
+								}
+								break;
+							case 8:
+								{
+								State = 286;
+								Match(NULL);
+								}
+								break;
+							case 9:
+								{
+								State = 287;
+								fastExpr();
+								}
+								break;
+							}
+							}
+							} 
+						}
+						State = 294;
+						ErrorHandler.Sync(this);
+						_alt = Interpreter.AdaptivePredict(TokenStream,36,Context);
+					}
+					State = 296;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					if (_la==COMMA) {
+						{
+						State = 295;
+						Match(COMMA);
+						}
+					}
+
+					}
+				}
+
+				State = 300;
+				Match(RBRACK);
+				}
+				break;
+			case LCURLY:
+				{
+				State = 301;
+				Match(LCURLY);
+				State = 337;
+				ErrorHandler.Sync(this);
+				_la = TokenStream.LA(1);
+				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
+					{
+					State = 302;
+					_la = TokenStream.LA(1);
+					if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+					ErrorHandler.RecoverInline(this);
+					}
+					else {
+						ErrorHandler.ReportMatch(this);
+					    Consume();
+					}
+					State = 303;
+					Match(ASSIGN);
+					State = 313;
+					ErrorHandler.Sync(this);
+					switch ( Interpreter.AdaptivePredict(TokenStream,39,Context) ) {
+					case 1:
+						{
+						State = 304;
+						Match(IDENT);
+						}
+						break;
+					case 2:
+						{
+						State = 305;
+						Match(NUMBER);
+						}
+						break;
+					case 3:
+						{
+						State = 306;
+						Match(FLOAT);
+						}
+						break;
+					case 4:
+						{
+						State = 307;
+						Match(STRING);
+						}
+						break;
+					case 5:
+						{
+						State = 308;
+						Match(RAW_STRING);
+						}
+						break;
+					case 6:
+						{
+						State = 309;
+						Match(TRUE);
+						}
+						break;
+					case 7:
+						{
+						State = 310;
+						Match(FALSE);
+						}
+						break;
+					case 8:
+						{
+						State = 311;
+						Match(NULL);
+						}
+						break;
+					case 9:
+						{
+						State = 312;
+						fastExpr();
+						}
+						break;
+					}
+					State = 331;
+					ErrorHandler.Sync(this);
+					_alt = Interpreter.AdaptivePredict(TokenStream,41,Context);
+					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+						if ( _alt==1 ) {
+							{
+							{
+							State = 315;
+							Match(COMMA);
+							State = 316;
+							_la = TokenStream.LA(1);
+							if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+							ErrorHandler.RecoverInline(this);
+							}
+							else {
+								ErrorHandler.ReportMatch(this);
+							    Consume();
+							}
+							State = 317;
+							Match(ASSIGN);
+							State = 327;
+							ErrorHandler.Sync(this);
+							switch ( Interpreter.AdaptivePredict(TokenStream,40,Context) ) {
+							case 1:
+								{
+								State = 318;
+								Match(IDENT);
+								}
+								break;
+							case 2:
+								{
+								State = 319;
+								Match(NUMBER);
+								}
+								break;
+							case 3:
+								{
+								State = 320;
+								Match(FLOAT);
+								}
+								break;
+							case 4:
+								{
+								State = 321;
+								Match(STRING);
+								}
+								break;
+							case 5:
+								{
+								State = 322;
+								Match(RAW_STRING);
+								}
+								break;
+							case 6:
+								{
+								State = 323;
+								Match(TRUE);
+								}
+								break;
+							case 7:
+								{
+								State = 324;
+								Match(FALSE);
+								}
+								break;
+							case 8:
+								{
+								State = 325;
+								Match(NULL);
+								}
+								break;
+							case 9:
+								{
+								State = 326;
+								fastExpr();
+								}
+								break;
+							}
+							}
+							} 
+						}
+						State = 333;
+						ErrorHandler.Sync(this);
+						_alt = Interpreter.AdaptivePredict(TokenStream,41,Context);
+					}
+					State = 335;
+					ErrorHandler.Sync(this);
+					_la = TokenStream.LA(1);
+					if (_la==COMMA) {
+						{
+						State = 334;
+						Match(COMMA);
+						}
+					}
+
+					}
+				}
+
+				State = 339;
+				Match(RCURLY);
 				}
 				break;
 			default:
 				throw new NoViableAltException(this);
 			}
-			State = 288;
+			State = 460;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 290443248L) != 0)) {
 				{
-				State = 286;
+				State = 458;
 				ErrorHandler.Sync(this);
 				switch (TokenStream.LA(1)) {
 				case DOT:
 					{
-					State = 247;
+					State = 342;
 					Match(DOT);
-					State = 248;
+					State = 343;
 					Match(IDENT);
 					}
 					break;
 				case LBRACK:
 					{
-					State = 249;
+					State = 344;
 					Match(LBRACK);
-					State = 250;
+					State = 345;
 					fastExpr();
-					State = 251;
+					State = 346;
 					Match(RBRACK);
 					}
 					break;
 				case LPAREN:
 					{
-					State = 253;
+					State = 348;
 					Match(LPAREN);
-					State = 265;
+					State = 360;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 					if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
 						{
-						State = 254;
+						State = 349;
 						fastExpr();
-						State = 259;
+						State = 354;
 						ErrorHandler.Sync(this);
-						_alt = Interpreter.AdaptivePredict(TokenStream,33,Context);
+						_alt = Interpreter.AdaptivePredict(TokenStream,45,Context);
 						while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 							if ( _alt==1 ) {
 								{
 								{
-								State = 255;
+								State = 350;
 								Match(COMMA);
-								State = 256;
+								State = 351;
 								fastExpr();
 								}
 								} 
 							}
-							State = 261;
+							State = 356;
 							ErrorHandler.Sync(this);
-							_alt = Interpreter.AdaptivePredict(TokenStream,33,Context);
+							_alt = Interpreter.AdaptivePredict(TokenStream,45,Context);
 						}
-						State = 263;
+						State = 358;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 						if (_la==COMMA) {
 							{
-							State = 262;
+							State = 357;
 							Match(COMMA);
 							}
 						}
@@ -1808,7 +2289,7 @@ internal partial class RiverParser : Parser {
 						}
 					}
 
-					State = 267;
+					State = 362;
 					Match(RPAREN);
 					}
 					break;
@@ -1827,7 +2308,7 @@ internal partial class RiverParser : Parser {
 				case PERCENT:
 				case POW:
 					{
-					State = 268;
+					State = 363;
 					_la = TokenStream.LA(1);
 					if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 1036272L) != 0)) ) {
 					ErrorHandler.RecoverInline(this);
@@ -1836,13 +2317,13 @@ internal partial class RiverParser : Parser {
 						ErrorHandler.ReportMatch(this);
 					    Consume();
 					}
-					State = 272;
+					State = 367;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 					while (_la==NOT || _la==MINUS) {
 						{
 						{
-						State = 269;
+						State = 364;
 						_la = TokenStream.LA(1);
 						if ( !(_la==NOT || _la==MINUS) ) {
 						ErrorHandler.RecoverInline(this);
@@ -1853,67 +2334,407 @@ internal partial class RiverParser : Parser {
 						}
 						}
 						}
-						State = 274;
+						State = 369;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 					}
-					State = 284;
+					State = 456;
 					ErrorHandler.Sync(this);
 					switch (TokenStream.LA(1)) {
 					case IDENT:
 						{
-						State = 275;
+						State = 370;
 						Match(IDENT);
 						}
 						break;
 					case NUMBER:
 						{
-						State = 276;
+						State = 371;
 						Match(NUMBER);
 						}
 						break;
 					case FLOAT:
 						{
-						State = 277;
+						State = 372;
 						Match(FLOAT);
 						}
 						break;
 					case STRING:
 						{
-						State = 278;
+						State = 373;
 						Match(STRING);
 						}
 						break;
 					case RAW_STRING:
 						{
-						State = 279;
+						State = 374;
 						Match(RAW_STRING);
 						}
 						break;
 					case TRUE:
 						{
-						State = 280;
+						State = 375;
 						Match(TRUE);
 						}
 						break;
 					case FALSE:
 						{
-						State = 281;
+						State = 376;
 						Match(FALSE);
 						}
 						break;
 					case NULL:
 						{
-						State = 282;
+						State = 377;
 						Match(NULL);
 						}
 						break;
-					case LCURLY:
 					case LPAREN:
+						{
+						State = 378;
+						Match(LPAREN);
+						State = 379;
+						fastExpr();
+						State = 380;
+						Match(RPAREN);
+						}
+						break;
 					case LBRACK:
 						{
-						State = 283;
-						fastCompound();
+						State = 382;
+						Match(LBRACK);
+						State = 414;
+						ErrorHandler.Sync(this);
+						_la = TokenStream.LA(1);
+						if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
+							{
+							State = 392;
+							ErrorHandler.Sync(this);
+							switch ( Interpreter.AdaptivePredict(TokenStream,49,Context) ) {
+							case 1:
+								{
+								State = 383;
+								Match(IDENT);
+								}
+								break;
+							case 2:
+								{
+								State = 384;
+								Match(NUMBER);
+								}
+								break;
+							case 3:
+								{
+								State = 385;
+								Match(FLOAT);
+								}
+								break;
+							case 4:
+								{
+								State = 386;
+								Match(STRING);
+								}
+								break;
+							case 5:
+								{
+								State = 387;
+								Match(RAW_STRING);
+								}
+								break;
+							case 6:
+								{
+								State = 388;
+								Match(TRUE);
+								}
+								break;
+							case 7:
+								{
+								State = 389;
+								Match(FALSE);
+								}
+								break;
+							case 8:
+								{
+								State = 390;
+								Match(NULL);
+								}
+								break;
+							case 9:
+								{
+								State = 391;
+								fastExpr();
+								}
+								break;
+							}
+							State = 408;
+							ErrorHandler.Sync(this);
+							_alt = Interpreter.AdaptivePredict(TokenStream,51,Context);
+							while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+								if ( _alt==1 ) {
+									{
+									{
+									State = 394;
+									Match(COMMA);
+									State = 404;
+									ErrorHandler.Sync(this);
+									switch ( Interpreter.AdaptivePredict(TokenStream,50,Context) ) {
+									case 1:
+										{
+										State = 395;
+										Match(IDENT);
+										}
+										break;
+									case 2:
+										{
+										State = 396;
+										Match(NUMBER);
+										}
+										break;
+									case 3:
+										{
+										State = 397;
+										Match(FLOAT);
+										}
+										break;
+									case 4:
+										{
+										State = 398;
+										Match(STRING);
+										}
+										break;
+									case 5:
+										{
+										State = 399;
+										Match(RAW_STRING);
+										}
+										break;
+									case 6:
+										{
+										State = 400;
+										Match(TRUE);
+										}
+										break;
+									case 7:
+										{
+										State = 401;
+										Match(FALSE);
+										}
+										break;
+									case 8:
+										{
+										State = 402;
+										Match(NULL);
+										}
+										break;
+									case 9:
+										{
+										State = 403;
+										fastExpr();
+										}
+										break;
+									}
+									}
+									} 
+								}
+								State = 410;
+								ErrorHandler.Sync(this);
+								_alt = Interpreter.AdaptivePredict(TokenStream,51,Context);
+							}
+							State = 412;
+							ErrorHandler.Sync(this);
+							_la = TokenStream.LA(1);
+							if (_la==COMMA) {
+								{
+								State = 411;
+								Match(COMMA);
+								}
+							}
+
+							}
+						}
+
+						State = 416;
+						Match(RBRACK);
+						}
+						break;
+					case LCURLY:
+						{
+						State = 417;
+						Match(LCURLY);
+						State = 453;
+						ErrorHandler.Sync(this);
+						_la = TokenStream.LA(1);
+						if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
+							{
+							State = 418;
+							_la = TokenStream.LA(1);
+							if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+							ErrorHandler.RecoverInline(this);
+							}
+							else {
+								ErrorHandler.ReportMatch(this);
+							    Consume();
+							}
+							State = 419;
+							Match(ASSIGN);
+							State = 429;
+							ErrorHandler.Sync(this);
+							switch ( Interpreter.AdaptivePredict(TokenStream,54,Context) ) {
+							case 1:
+								{
+								State = 420;
+								Match(IDENT);
+								}
+								break;
+							case 2:
+								{
+								State = 421;
+								Match(NUMBER);
+								}
+								break;
+							case 3:
+								{
+								State = 422;
+								Match(FLOAT);
+								}
+								break;
+							case 4:
+								{
+								State = 423;
+								Match(STRING);
+								}
+								break;
+							case 5:
+								{
+								State = 424;
+								Match(RAW_STRING);
+								}
+								break;
+							case 6:
+								{
+								State = 425;
+								Match(TRUE);
+								}
+								break;
+							case 7:
+								{
+								State = 426;
+								Match(FALSE);
+								}
+								break;
+							case 8:
+								{
+								State = 427;
+								Match(NULL);
+								}
+								break;
+							case 9:
+								{
+								State = 428;
+								fastExpr();
+								}
+								break;
+							}
+							State = 447;
+							ErrorHandler.Sync(this);
+							_alt = Interpreter.AdaptivePredict(TokenStream,56,Context);
+							while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
+								if ( _alt==1 ) {
+									{
+									{
+									State = 431;
+									Match(COMMA);
+									State = 432;
+									_la = TokenStream.LA(1);
+									if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
+									ErrorHandler.RecoverInline(this);
+									}
+									else {
+										ErrorHandler.ReportMatch(this);
+									    Consume();
+									}
+									State = 433;
+									Match(ASSIGN);
+									State = 443;
+									ErrorHandler.Sync(this);
+									switch ( Interpreter.AdaptivePredict(TokenStream,55,Context) ) {
+									case 1:
+										{
+										State = 434;
+										Match(IDENT);
+										}
+										break;
+									case 2:
+										{
+										State = 435;
+										Match(NUMBER);
+										}
+										break;
+									case 3:
+										{
+										State = 436;
+										Match(FLOAT);
+										}
+										break;
+									case 4:
+										{
+										State = 437;
+										Match(STRING);
+										}
+										break;
+									case 5:
+										{
+										State = 438;
+										Match(RAW_STRING);
+										}
+										break;
+									case 6:
+										{
+										State = 439;
+										Match(TRUE);
+										}
+										break;
+									case 7:
+										{
+										State = 440;
+										Match(FALSE);
+										}
+										break;
+									case 8:
+										{
+										State = 441;
+										Match(NULL);
+										}
+										break;
+									case 9:
+										{
+										State = 442;
+										fastExpr();
+										}
+										break;
+									}
+									}
+									} 
+								}
+								State = 449;
+								ErrorHandler.Sync(this);
+								_alt = Interpreter.AdaptivePredict(TokenStream,56,Context);
+							}
+							State = 451;
+							ErrorHandler.Sync(this);
+							_la = TokenStream.LA(1);
+							if (_la==COMMA) {
+								{
+								State = 450;
+								Match(COMMA);
+								}
+							}
+
+							}
+						}
+
+						State = 455;
+						Match(RCURLY);
 						}
 						break;
 					default:
@@ -1925,202 +2746,10 @@ internal partial class RiverParser : Parser {
 					throw new NoViableAltException(this);
 				}
 				}
-				State = 290;
+				State = 462;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			}
-		}
-		catch (RecognitionException re) {
-			_localctx.exception = re;
-			ErrorHandler.ReportError(this, re);
-			ErrorHandler.Recover(this, re);
-		}
-		finally {
-			ExitRule();
-		}
-		return _localctx;
-	}
-
-	public partial class FastCompoundContext : ParserRuleContext {
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LPAREN() { return GetToken(RiverParser.LPAREN, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext[] fastExpr() {
-			return GetRuleContexts<FastExprContext>();
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public FastExprContext fastExpr(int i) {
-			return GetRuleContext<FastExprContext>(i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RPAREN() { return GetToken(RiverParser.RPAREN, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LBRACK() { return GetToken(RiverParser.LBRACK, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RBRACK() { return GetToken(RiverParser.RBRACK, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] COMMA() { return GetTokens(RiverParser.COMMA); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode COMMA(int i) {
-			return GetToken(RiverParser.COMMA, i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode LCURLY() { return GetToken(RiverParser.LCURLY, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RCURLY() { return GetToken(RiverParser.RCURLY, 0); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] ASSIGN() { return GetTokens(RiverParser.ASSIGN); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ASSIGN(int i) {
-			return GetToken(RiverParser.ASSIGN, i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] IDENT() { return GetTokens(RiverParser.IDENT); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode IDENT(int i) {
-			return GetToken(RiverParser.IDENT, i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] STRING() { return GetTokens(RiverParser.STRING); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode STRING(int i) {
-			return GetToken(RiverParser.STRING, i);
-		}
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode[] RAW_STRING() { return GetTokens(RiverParser.RAW_STRING); }
-		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode RAW_STRING(int i) {
-			return GetToken(RiverParser.RAW_STRING, i);
-		}
-		public FastCompoundContext(ParserRuleContext parent, int invokingState)
-			: base(parent, invokingState)
-		{
-		}
-		public override int RuleIndex { get { return RULE_fastCompound; } }
-	}
-
-	[RuleVersion(0)]
-	public FastCompoundContext fastCompound() {
-		FastCompoundContext _localctx = new FastCompoundContext(Context, State);
-		EnterRule(_localctx, 38, RULE_fastCompound);
-		int _la;
-		try {
-			int _alt;
-			State = 329;
-			ErrorHandler.Sync(this);
-			switch (TokenStream.LA(1)) {
-			case LPAREN:
-				EnterOuterAlt(_localctx, 1);
-				{
-				State = 291;
-				Match(LPAREN);
-				State = 292;
-				fastExpr();
-				State = 293;
-				Match(RPAREN);
-				}
-				break;
-			case LBRACK:
-				EnterOuterAlt(_localctx, 2);
-				{
-				State = 295;
-				Match(LBRACK);
-				State = 307;
-				ErrorHandler.Sync(this);
-				_la = TokenStream.LA(1);
-				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 8209342478L) != 0)) {
-					{
-					State = 296;
-					fastExpr();
-					State = 301;
-					ErrorHandler.Sync(this);
-					_alt = Interpreter.AdaptivePredict(TokenStream,40,Context);
-					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
-						if ( _alt==1 ) {
-							{
-							{
-							State = 297;
-							Match(COMMA);
-							State = 298;
-							fastExpr();
-							}
-							} 
-						}
-						State = 303;
-						ErrorHandler.Sync(this);
-						_alt = Interpreter.AdaptivePredict(TokenStream,40,Context);
-					}
-					State = 305;
-					ErrorHandler.Sync(this);
-					_la = TokenStream.LA(1);
-					if (_la==COMMA) {
-						{
-						State = 304;
-						Match(COMMA);
-						}
-					}
-
-					}
-				}
-
-				State = 309;
-				Match(RBRACK);
-				}
-				break;
-			case LCURLY:
-				EnterOuterAlt(_localctx, 3);
-				{
-				State = 310;
-				Match(LCURLY);
-				State = 326;
-				ErrorHandler.Sync(this);
-				_la = TokenStream.LA(1);
-				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) {
-					{
-					State = 311;
-					_la = TokenStream.LA(1);
-					if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
-					ErrorHandler.RecoverInline(this);
-					}
-					else {
-						ErrorHandler.ReportMatch(this);
-					    Consume();
-					}
-					State = 312;
-					Match(ASSIGN);
-					State = 313;
-					fastExpr();
-					State = 320;
-					ErrorHandler.Sync(this);
-					_alt = Interpreter.AdaptivePredict(TokenStream,43,Context);
-					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
-						if ( _alt==1 ) {
-							{
-							{
-							State = 314;
-							Match(COMMA);
-							State = 315;
-							_la = TokenStream.LA(1);
-							if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 7516192768L) != 0)) ) {
-							ErrorHandler.RecoverInline(this);
-							}
-							else {
-								ErrorHandler.ReportMatch(this);
-							    Consume();
-							}
-							State = 316;
-							Match(ASSIGN);
-							State = 317;
-							fastExpr();
-							}
-							} 
-						}
-						State = 322;
-						ErrorHandler.Sync(this);
-						_alt = Interpreter.AdaptivePredict(TokenStream,43,Context);
-					}
-					State = 324;
-					ErrorHandler.Sync(this);
-					_la = TokenStream.LA(1);
-					if (_la==COMMA) {
-						{
-						State = 323;
-						Match(COMMA);
-						}
-					}
-
-					}
-				}
-
-				State = 328;
-				Match(RCURLY);
-				}
-				break;
-			default:
-				throw new NoViableAltException(this);
 			}
 		}
 		catch (RecognitionException re) {
@@ -2135,122 +2764,184 @@ internal partial class RiverParser : Parser {
 	}
 
 	private static int[] _serializedATN = {
-		4,1,38,332,2,0,7,0,2,1,7,1,2,2,7,2,2,3,7,3,2,4,7,4,2,5,7,5,2,6,7,6,2,7,
+		4,1,38,464,2,0,7,0,2,1,7,1,2,2,7,2,2,3,7,3,2,4,7,4,2,5,7,5,2,6,7,6,2,7,
 		7,7,2,8,7,8,2,9,7,9,2,10,7,10,2,11,7,11,2,12,7,12,2,13,7,13,2,14,7,14,
-		2,15,7,15,2,16,7,16,2,17,7,17,2,18,7,18,2,19,7,19,1,0,1,0,1,0,1,1,1,1,
-		3,1,46,8,1,1,1,1,1,1,2,3,2,51,8,2,1,2,1,2,3,2,55,8,2,5,2,57,8,2,10,2,12,
-		2,60,9,2,1,3,1,3,1,3,1,4,1,4,1,4,5,4,68,8,4,10,4,12,4,71,9,4,1,4,3,4,74,
-		8,4,1,5,1,5,1,6,1,6,1,6,3,6,81,8,6,1,6,1,6,1,6,1,6,3,6,87,8,6,1,7,3,7,
-		90,8,7,1,7,1,7,1,7,1,7,1,8,1,8,1,8,5,8,99,8,8,10,8,12,8,102,9,8,1,9,5,
-		9,105,8,9,10,9,12,9,108,9,9,1,9,1,9,5,9,112,8,9,10,9,12,9,115,9,9,1,10,
-		1,10,1,10,1,10,1,10,1,10,1,10,1,10,3,10,125,8,10,1,10,3,10,128,8,10,1,
-		11,1,11,1,11,1,11,1,11,1,11,1,11,1,11,3,11,138,8,11,1,11,1,11,1,11,3,11,
-		143,8,11,1,11,3,11,146,8,11,1,12,1,12,1,12,5,12,151,8,12,10,12,12,12,154,
-		9,12,1,12,3,12,157,8,12,1,13,1,13,1,13,5,13,162,8,13,10,13,12,13,165,9,
-		13,1,13,3,13,168,8,13,1,14,1,14,1,14,1,14,1,15,1,15,1,15,1,16,1,16,3,16,
-		179,8,16,1,16,1,16,1,17,1,17,1,17,1,17,1,17,5,17,188,8,17,10,17,12,17,
-		191,9,17,1,17,3,17,194,8,17,1,17,1,17,1,17,1,17,3,17,200,8,17,3,17,202,
-		8,17,1,17,1,17,1,17,1,17,1,17,1,17,5,17,210,8,17,10,17,12,17,213,9,17,
-		1,17,3,17,216,8,17,1,17,1,17,1,17,1,17,3,17,222,8,17,3,17,224,8,17,5,17,
-		226,8,17,10,17,12,17,229,9,17,1,18,5,18,232,8,18,10,18,12,18,235,9,18,
-		1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,3,18,246,8,18,1,18,1,18,1,
-		18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,5,18,258,8,18,10,18,12,18,261,9,
-		18,1,18,3,18,264,8,18,3,18,266,8,18,1,18,1,18,1,18,5,18,271,8,18,10,18,
-		12,18,274,9,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,3,18,285,8,
-		18,5,18,287,8,18,10,18,12,18,290,9,18,1,19,1,19,1,19,1,19,1,19,1,19,1,
-		19,1,19,5,19,300,8,19,10,19,12,19,303,9,19,1,19,3,19,306,8,19,3,19,308,
-		8,19,1,19,1,19,1,19,1,19,1,19,1,19,1,19,1,19,1,19,5,19,319,8,19,10,19,
-		12,19,322,9,19,1,19,3,19,325,8,19,3,19,327,8,19,1,19,3,19,330,8,19,1,19,
-		0,0,20,0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,38,0,6,1,0,
-		31,32,2,0,4,11,14,19,2,0,13,13,15,15,4,0,1,3,27,27,29,29,31,32,2,0,26,
-		26,37,37,1,0,30,32,379,0,40,1,0,0,0,2,43,1,0,0,0,4,50,1,0,0,0,6,61,1,0,
-		0,0,8,64,1,0,0,0,10,75,1,0,0,0,12,86,1,0,0,0,14,89,1,0,0,0,16,95,1,0,0,
-		0,18,106,1,0,0,0,20,127,1,0,0,0,22,145,1,0,0,0,24,147,1,0,0,0,26,158,1,
-		0,0,0,28,169,1,0,0,0,30,173,1,0,0,0,32,176,1,0,0,0,34,201,1,0,0,0,36,233,
-		1,0,0,0,38,329,1,0,0,0,40,41,3,4,2,0,41,42,5,0,0,1,42,1,1,0,0,0,43,45,
-		3,16,8,0,44,46,5,37,0,0,45,44,1,0,0,0,45,46,1,0,0,0,46,47,1,0,0,0,47,48,
-		5,0,0,1,48,3,1,0,0,0,49,51,3,6,3,0,50,49,1,0,0,0,50,51,1,0,0,0,51,58,1,
-		0,0,0,52,54,5,37,0,0,53,55,3,6,3,0,54,53,1,0,0,0,54,55,1,0,0,0,55,57,1,
-		0,0,0,56,52,1,0,0,0,57,60,1,0,0,0,58,56,1,0,0,0,58,59,1,0,0,0,59,5,1,0,
-		0,0,60,58,1,0,0,0,61,62,3,8,4,0,62,63,3,12,6,0,63,7,1,0,0,0,64,69,5,30,
-		0,0,65,66,5,28,0,0,66,68,5,30,0,0,67,65,1,0,0,0,68,71,1,0,0,0,69,67,1,
-		0,0,0,69,70,1,0,0,0,70,73,1,0,0,0,71,69,1,0,0,0,72,74,3,10,5,0,73,72,1,
-		0,0,0,73,74,1,0,0,0,74,9,1,0,0,0,75,76,7,0,0,0,76,11,1,0,0,0,77,78,5,12,
-		0,0,78,80,3,16,8,0,79,81,3,14,7,0,80,79,1,0,0,0,80,81,1,0,0,0,81,87,1,
-		0,0,0,82,83,5,20,0,0,83,84,3,4,2,0,84,85,5,21,0,0,85,87,1,0,0,0,86,77,
-		1,0,0,0,86,82,1,0,0,0,87,13,1,0,0,0,88,90,3,10,5,0,89,88,1,0,0,0,89,90,
-		1,0,0,0,90,91,1,0,0,0,91,92,5,20,0,0,92,93,3,4,2,0,93,94,5,21,0,0,94,15,
-		1,0,0,0,95,100,3,18,9,0,96,97,7,1,0,0,97,99,3,18,9,0,98,96,1,0,0,0,99,
-		102,1,0,0,0,100,98,1,0,0,0,100,101,1,0,0,0,101,17,1,0,0,0,102,100,1,0,
-		0,0,103,105,7,2,0,0,104,103,1,0,0,0,105,108,1,0,0,0,106,104,1,0,0,0,106,
-		107,1,0,0,0,107,109,1,0,0,0,108,106,1,0,0,0,109,113,3,22,11,0,110,112,
-		3,20,10,0,111,110,1,0,0,0,112,115,1,0,0,0,113,111,1,0,0,0,113,114,1,0,
-		0,0,114,19,1,0,0,0,115,113,1,0,0,0,116,117,5,28,0,0,117,128,5,30,0,0,118,
-		119,5,24,0,0,119,120,3,16,8,0,120,121,5,25,0,0,121,128,1,0,0,0,122,124,
-		5,22,0,0,123,125,3,24,12,0,124,123,1,0,0,0,124,125,1,0,0,0,125,126,1,0,
-		0,0,126,128,5,23,0,0,127,116,1,0,0,0,127,118,1,0,0,0,127,122,1,0,0,0,128,
-		21,1,0,0,0,129,146,5,30,0,0,130,146,7,3,0,0,131,132,5,22,0,0,132,133,3,
-		16,8,0,133,134,5,23,0,0,134,146,1,0,0,0,135,137,5,24,0,0,136,138,3,24,
-		12,0,137,136,1,0,0,0,137,138,1,0,0,0,138,139,1,0,0,0,139,146,5,25,0,0,
-		140,142,5,20,0,0,141,143,3,26,13,0,142,141,1,0,0,0,142,143,1,0,0,0,143,
-		144,1,0,0,0,144,146,5,21,0,0,145,129,1,0,0,0,145,130,1,0,0,0,145,131,1,
-		0,0,0,145,135,1,0,0,0,145,140,1,0,0,0,146,23,1,0,0,0,147,152,3,16,8,0,
-		148,149,7,4,0,0,149,151,3,16,8,0,150,148,1,0,0,0,151,154,1,0,0,0,152,150,
-		1,0,0,0,152,153,1,0,0,0,153,156,1,0,0,0,154,152,1,0,0,0,155,157,7,4,0,
-		0,156,155,1,0,0,0,156,157,1,0,0,0,157,25,1,0,0,0,158,163,3,28,14,0,159,
-		160,7,4,0,0,160,162,3,28,14,0,161,159,1,0,0,0,162,165,1,0,0,0,163,161,
-		1,0,0,0,163,164,1,0,0,0,164,167,1,0,0,0,165,163,1,0,0,0,166,168,7,4,0,
-		0,167,166,1,0,0,0,167,168,1,0,0,0,168,27,1,0,0,0,169,170,7,5,0,0,170,171,
-		5,12,0,0,171,172,3,16,8,0,172,29,1,0,0,0,173,174,3,34,17,0,174,175,5,0,
-		0,1,175,31,1,0,0,0,176,178,3,36,18,0,177,179,5,37,0,0,178,177,1,0,0,0,
-		178,179,1,0,0,0,179,180,1,0,0,0,180,181,5,0,0,1,181,33,1,0,0,0,182,199,
-		5,30,0,0,183,184,5,12,0,0,184,200,3,36,18,0,185,186,5,28,0,0,186,188,5,
-		30,0,0,187,185,1,0,0,0,188,191,1,0,0,0,189,187,1,0,0,0,189,190,1,0,0,0,
-		190,193,1,0,0,0,191,189,1,0,0,0,192,194,5,31,0,0,193,192,1,0,0,0,193,194,
-		1,0,0,0,194,195,1,0,0,0,195,196,5,20,0,0,196,197,3,34,17,0,197,198,5,21,
-		0,0,198,200,1,0,0,0,199,183,1,0,0,0,199,189,1,0,0,0,200,202,1,0,0,0,201,
-		182,1,0,0,0,201,202,1,0,0,0,202,227,1,0,0,0,203,223,5,37,0,0,204,221,5,
-		30,0,0,205,206,5,12,0,0,206,222,3,36,18,0,207,208,5,28,0,0,208,210,5,30,
-		0,0,209,207,1,0,0,0,210,213,1,0,0,0,211,209,1,0,0,0,211,212,1,0,0,0,212,
-		215,1,0,0,0,213,211,1,0,0,0,214,216,5,31,0,0,215,214,1,0,0,0,215,216,1,
-		0,0,0,216,217,1,0,0,0,217,218,5,20,0,0,218,219,3,34,17,0,219,220,5,21,
-		0,0,220,222,1,0,0,0,221,205,1,0,0,0,221,211,1,0,0,0,222,224,1,0,0,0,223,
-		204,1,0,0,0,223,224,1,0,0,0,224,226,1,0,0,0,225,203,1,0,0,0,226,229,1,
-		0,0,0,227,225,1,0,0,0,227,228,1,0,0,0,228,35,1,0,0,0,229,227,1,0,0,0,230,
-		232,7,2,0,0,231,230,1,0,0,0,232,235,1,0,0,0,233,231,1,0,0,0,233,234,1,
-		0,0,0,234,245,1,0,0,0,235,233,1,0,0,0,236,246,5,30,0,0,237,246,5,29,0,
-		0,238,246,5,27,0,0,239,246,5,31,0,0,240,246,5,32,0,0,241,246,5,1,0,0,242,
-		246,5,2,0,0,243,246,5,3,0,0,244,246,3,38,19,0,245,236,1,0,0,0,245,237,
-		1,0,0,0,245,238,1,0,0,0,245,239,1,0,0,0,245,240,1,0,0,0,245,241,1,0,0,
-		0,245,242,1,0,0,0,245,243,1,0,0,0,245,244,1,0,0,0,246,288,1,0,0,0,247,
-		248,5,28,0,0,248,287,5,30,0,0,249,250,5,24,0,0,250,251,3,36,18,0,251,252,
-		5,25,0,0,252,287,1,0,0,0,253,265,5,22,0,0,254,259,3,36,18,0,255,256,5,
-		26,0,0,256,258,3,36,18,0,257,255,1,0,0,0,258,261,1,0,0,0,259,257,1,0,0,
-		0,259,260,1,0,0,0,260,263,1,0,0,0,261,259,1,0,0,0,262,264,5,26,0,0,263,
-		262,1,0,0,0,263,264,1,0,0,0,264,266,1,0,0,0,265,254,1,0,0,0,265,266,1,
-		0,0,0,266,267,1,0,0,0,267,287,5,23,0,0,268,272,7,1,0,0,269,271,7,2,0,0,
-		270,269,1,0,0,0,271,274,1,0,0,0,272,270,1,0,0,0,272,273,1,0,0,0,273,284,
-		1,0,0,0,274,272,1,0,0,0,275,285,5,30,0,0,276,285,5,29,0,0,277,285,5,27,
-		0,0,278,285,5,31,0,0,279,285,5,32,0,0,280,285,5,1,0,0,281,285,5,2,0,0,
-		282,285,5,3,0,0,283,285,3,38,19,0,284,275,1,0,0,0,284,276,1,0,0,0,284,
-		277,1,0,0,0,284,278,1,0,0,0,284,279,1,0,0,0,284,280,1,0,0,0,284,281,1,
-		0,0,0,284,282,1,0,0,0,284,283,1,0,0,0,285,287,1,0,0,0,286,247,1,0,0,0,
-		286,249,1,0,0,0,286,253,1,0,0,0,286,268,1,0,0,0,287,290,1,0,0,0,288,286,
-		1,0,0,0,288,289,1,0,0,0,289,37,1,0,0,0,290,288,1,0,0,0,291,292,5,22,0,
-		0,292,293,3,36,18,0,293,294,5,23,0,0,294,330,1,0,0,0,295,307,5,24,0,0,
-		296,301,3,36,18,0,297,298,5,26,0,0,298,300,3,36,18,0,299,297,1,0,0,0,300,
-		303,1,0,0,0,301,299,1,0,0,0,301,302,1,0,0,0,302,305,1,0,0,0,303,301,1,
-		0,0,0,304,306,5,26,0,0,305,304,1,0,0,0,305,306,1,0,0,0,306,308,1,0,0,0,
-		307,296,1,0,0,0,307,308,1,0,0,0,308,309,1,0,0,0,309,330,5,25,0,0,310,326,
-		5,20,0,0,311,312,7,5,0,0,312,313,5,12,0,0,313,320,3,36,18,0,314,315,5,
-		26,0,0,315,316,7,5,0,0,316,317,5,12,0,0,317,319,3,36,18,0,318,314,1,0,
-		0,0,319,322,1,0,0,0,320,318,1,0,0,0,320,321,1,0,0,0,321,324,1,0,0,0,322,
-		320,1,0,0,0,323,325,5,26,0,0,324,323,1,0,0,0,324,325,1,0,0,0,325,327,1,
-		0,0,0,326,311,1,0,0,0,326,327,1,0,0,0,327,328,1,0,0,0,328,330,5,21,0,0,
-		329,291,1,0,0,0,329,295,1,0,0,0,329,310,1,0,0,0,330,39,1,0,0,0,47,45,50,
-		54,58,69,73,80,86,89,100,106,113,124,127,137,142,145,152,156,163,167,178,
-		189,193,199,201,211,215,221,223,227,233,245,259,263,265,272,284,286,288,
-		301,305,307,320,324,326,329
+		2,15,7,15,2,16,7,16,2,17,7,17,2,18,7,18,1,0,1,0,1,0,1,1,1,1,3,1,44,8,1,
+		1,1,1,1,1,2,3,2,49,8,2,1,2,1,2,3,2,53,8,2,5,2,55,8,2,10,2,12,2,58,9,2,
+		1,3,1,3,1,3,1,4,1,4,1,4,5,4,66,8,4,10,4,12,4,69,9,4,1,4,3,4,72,8,4,1,5,
+		1,5,1,6,1,6,1,6,3,6,79,8,6,1,6,1,6,1,6,1,6,3,6,85,8,6,1,7,3,7,88,8,7,1,
+		7,1,7,1,7,1,7,1,8,1,8,1,8,5,8,97,8,8,10,8,12,8,100,9,8,1,9,5,9,103,8,9,
+		10,9,12,9,106,9,9,1,9,1,9,5,9,110,8,9,10,9,12,9,113,9,9,1,10,1,10,1,10,
+		1,10,1,10,1,10,1,10,1,10,3,10,123,8,10,1,10,3,10,126,8,10,1,11,1,11,1,
+		11,1,11,1,11,1,11,1,11,1,11,3,11,136,8,11,1,11,1,11,1,11,3,11,141,8,11,
+		1,11,3,11,144,8,11,1,12,1,12,1,12,5,12,149,8,12,10,12,12,12,152,9,12,1,
+		12,3,12,155,8,12,1,13,1,13,1,13,5,13,160,8,13,10,13,12,13,163,9,13,1,13,
+		3,13,166,8,13,1,14,1,14,1,14,1,14,1,15,1,15,1,15,1,16,1,16,3,16,177,8,
+		16,1,16,1,16,1,17,1,17,1,17,1,17,1,17,1,17,1,17,1,17,1,17,1,17,1,17,3,
+		17,192,8,17,1,17,1,17,5,17,196,8,17,10,17,12,17,199,9,17,1,17,3,17,202,
+		8,17,1,17,1,17,1,17,1,17,3,17,208,8,17,3,17,210,8,17,1,17,1,17,1,17,1,
+		17,1,17,1,17,1,17,1,17,1,17,1,17,1,17,1,17,3,17,224,8,17,1,17,1,17,5,17,
+		228,8,17,10,17,12,17,231,9,17,1,17,3,17,234,8,17,1,17,1,17,1,17,1,17,3,
+		17,240,8,17,3,17,242,8,17,5,17,244,8,17,10,17,12,17,247,9,17,1,18,5,18,
+		250,8,18,10,18,12,18,253,9,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,
+		1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,
+		3,18,277,8,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,3,18,289,
+		8,18,5,18,291,8,18,10,18,12,18,294,9,18,1,18,3,18,297,8,18,3,18,299,8,
+		18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,3,
+		18,314,8,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,
+		3,18,328,8,18,5,18,330,8,18,10,18,12,18,333,9,18,1,18,3,18,336,8,18,3,
+		18,338,8,18,1,18,3,18,341,8,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,
+		1,18,1,18,5,18,353,8,18,10,18,12,18,356,9,18,1,18,3,18,359,8,18,3,18,361,
+		8,18,1,18,1,18,1,18,5,18,366,8,18,10,18,12,18,369,9,18,1,18,1,18,1,18,
+		1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,
+		1,18,1,18,1,18,1,18,1,18,3,18,393,8,18,1,18,1,18,1,18,1,18,1,18,1,18,1,
+		18,1,18,1,18,1,18,3,18,405,8,18,5,18,407,8,18,10,18,12,18,410,9,18,1,18,
+		3,18,413,8,18,3,18,415,8,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,1,
+		18,1,18,1,18,1,18,1,18,3,18,430,8,18,1,18,1,18,1,18,1,18,1,18,1,18,1,18,
+		1,18,1,18,1,18,1,18,1,18,3,18,444,8,18,5,18,446,8,18,10,18,12,18,449,9,
+		18,1,18,3,18,452,8,18,3,18,454,8,18,1,18,3,18,457,8,18,5,18,459,8,18,10,
+		18,12,18,462,9,18,1,18,0,0,19,0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,
+		30,32,34,36,0,6,1,0,31,32,2,0,4,11,14,19,2,0,13,13,15,15,4,0,1,3,27,27,
+		29,29,31,32,2,0,26,26,37,37,1,0,30,32,600,0,38,1,0,0,0,2,41,1,0,0,0,4,
+		48,1,0,0,0,6,59,1,0,0,0,8,62,1,0,0,0,10,73,1,0,0,0,12,84,1,0,0,0,14,87,
+		1,0,0,0,16,93,1,0,0,0,18,104,1,0,0,0,20,125,1,0,0,0,22,143,1,0,0,0,24,
+		145,1,0,0,0,26,156,1,0,0,0,28,167,1,0,0,0,30,171,1,0,0,0,32,174,1,0,0,
+		0,34,209,1,0,0,0,36,251,1,0,0,0,38,39,3,4,2,0,39,40,5,0,0,1,40,1,1,0,0,
+		0,41,43,3,16,8,0,42,44,5,37,0,0,43,42,1,0,0,0,43,44,1,0,0,0,44,45,1,0,
+		0,0,45,46,5,0,0,1,46,3,1,0,0,0,47,49,3,6,3,0,48,47,1,0,0,0,48,49,1,0,0,
+		0,49,56,1,0,0,0,50,52,5,37,0,0,51,53,3,6,3,0,52,51,1,0,0,0,52,53,1,0,0,
+		0,53,55,1,0,0,0,54,50,1,0,0,0,55,58,1,0,0,0,56,54,1,0,0,0,56,57,1,0,0,
+		0,57,5,1,0,0,0,58,56,1,0,0,0,59,60,3,8,4,0,60,61,3,12,6,0,61,7,1,0,0,0,
+		62,67,5,30,0,0,63,64,5,28,0,0,64,66,5,30,0,0,65,63,1,0,0,0,66,69,1,0,0,
+		0,67,65,1,0,0,0,67,68,1,0,0,0,68,71,1,0,0,0,69,67,1,0,0,0,70,72,3,10,5,
+		0,71,70,1,0,0,0,71,72,1,0,0,0,72,9,1,0,0,0,73,74,7,0,0,0,74,11,1,0,0,0,
+		75,76,5,12,0,0,76,78,3,16,8,0,77,79,3,14,7,0,78,77,1,0,0,0,78,79,1,0,0,
+		0,79,85,1,0,0,0,80,81,5,20,0,0,81,82,3,4,2,0,82,83,5,21,0,0,83,85,1,0,
+		0,0,84,75,1,0,0,0,84,80,1,0,0,0,85,13,1,0,0,0,86,88,3,10,5,0,87,86,1,0,
+		0,0,87,88,1,0,0,0,88,89,1,0,0,0,89,90,5,20,0,0,90,91,3,4,2,0,91,92,5,21,
+		0,0,92,15,1,0,0,0,93,98,3,18,9,0,94,95,7,1,0,0,95,97,3,18,9,0,96,94,1,
+		0,0,0,97,100,1,0,0,0,98,96,1,0,0,0,98,99,1,0,0,0,99,17,1,0,0,0,100,98,
+		1,0,0,0,101,103,7,2,0,0,102,101,1,0,0,0,103,106,1,0,0,0,104,102,1,0,0,
+		0,104,105,1,0,0,0,105,107,1,0,0,0,106,104,1,0,0,0,107,111,3,22,11,0,108,
+		110,3,20,10,0,109,108,1,0,0,0,110,113,1,0,0,0,111,109,1,0,0,0,111,112,
+		1,0,0,0,112,19,1,0,0,0,113,111,1,0,0,0,114,115,5,28,0,0,115,126,5,30,0,
+		0,116,117,5,24,0,0,117,118,3,16,8,0,118,119,5,25,0,0,119,126,1,0,0,0,120,
+		122,5,22,0,0,121,123,3,24,12,0,122,121,1,0,0,0,122,123,1,0,0,0,123,124,
+		1,0,0,0,124,126,5,23,0,0,125,114,1,0,0,0,125,116,1,0,0,0,125,120,1,0,0,
+		0,126,21,1,0,0,0,127,144,5,30,0,0,128,144,7,3,0,0,129,130,5,22,0,0,130,
+		131,3,16,8,0,131,132,5,23,0,0,132,144,1,0,0,0,133,135,5,24,0,0,134,136,
+		3,24,12,0,135,134,1,0,0,0,135,136,1,0,0,0,136,137,1,0,0,0,137,144,5,25,
+		0,0,138,140,5,20,0,0,139,141,3,26,13,0,140,139,1,0,0,0,140,141,1,0,0,0,
+		141,142,1,0,0,0,142,144,5,21,0,0,143,127,1,0,0,0,143,128,1,0,0,0,143,129,
+		1,0,0,0,143,133,1,0,0,0,143,138,1,0,0,0,144,23,1,0,0,0,145,150,3,16,8,
+		0,146,147,7,4,0,0,147,149,3,16,8,0,148,146,1,0,0,0,149,152,1,0,0,0,150,
+		148,1,0,0,0,150,151,1,0,0,0,151,154,1,0,0,0,152,150,1,0,0,0,153,155,7,
+		4,0,0,154,153,1,0,0,0,154,155,1,0,0,0,155,25,1,0,0,0,156,161,3,28,14,0,
+		157,158,7,4,0,0,158,160,3,28,14,0,159,157,1,0,0,0,160,163,1,0,0,0,161,
+		159,1,0,0,0,161,162,1,0,0,0,162,165,1,0,0,0,163,161,1,0,0,0,164,166,7,
+		4,0,0,165,164,1,0,0,0,165,166,1,0,0,0,166,27,1,0,0,0,167,168,7,5,0,0,168,
+		169,5,12,0,0,169,170,3,16,8,0,170,29,1,0,0,0,171,172,3,34,17,0,172,173,
+		5,0,0,1,173,31,1,0,0,0,174,176,3,36,18,0,175,177,5,37,0,0,176,175,1,0,
+		0,0,176,177,1,0,0,0,177,178,1,0,0,0,178,179,5,0,0,1,179,33,1,0,0,0,180,
+		207,5,30,0,0,181,191,5,12,0,0,182,192,5,30,0,0,183,192,5,29,0,0,184,192,
+		5,27,0,0,185,192,5,31,0,0,186,192,5,32,0,0,187,192,5,1,0,0,188,192,5,2,
+		0,0,189,192,5,3,0,0,190,192,3,36,18,0,191,182,1,0,0,0,191,183,1,0,0,0,
+		191,184,1,0,0,0,191,185,1,0,0,0,191,186,1,0,0,0,191,187,1,0,0,0,191,188,
+		1,0,0,0,191,189,1,0,0,0,191,190,1,0,0,0,192,208,1,0,0,0,193,194,5,28,0,
+		0,194,196,5,30,0,0,195,193,1,0,0,0,196,199,1,0,0,0,197,195,1,0,0,0,197,
+		198,1,0,0,0,198,201,1,0,0,0,199,197,1,0,0,0,200,202,5,31,0,0,201,200,1,
+		0,0,0,201,202,1,0,0,0,202,203,1,0,0,0,203,204,5,20,0,0,204,205,3,34,17,
+		0,205,206,5,21,0,0,206,208,1,0,0,0,207,181,1,0,0,0,207,197,1,0,0,0,208,
+		210,1,0,0,0,209,180,1,0,0,0,209,210,1,0,0,0,210,245,1,0,0,0,211,241,5,
+		37,0,0,212,239,5,30,0,0,213,223,5,12,0,0,214,224,5,30,0,0,215,224,5,29,
+		0,0,216,224,5,27,0,0,217,224,5,31,0,0,218,224,5,32,0,0,219,224,5,1,0,0,
+		220,224,5,2,0,0,221,224,5,3,0,0,222,224,3,36,18,0,223,214,1,0,0,0,223,
+		215,1,0,0,0,223,216,1,0,0,0,223,217,1,0,0,0,223,218,1,0,0,0,223,219,1,
+		0,0,0,223,220,1,0,0,0,223,221,1,0,0,0,223,222,1,0,0,0,224,240,1,0,0,0,
+		225,226,5,28,0,0,226,228,5,30,0,0,227,225,1,0,0,0,228,231,1,0,0,0,229,
+		227,1,0,0,0,229,230,1,0,0,0,230,233,1,0,0,0,231,229,1,0,0,0,232,234,5,
+		31,0,0,233,232,1,0,0,0,233,234,1,0,0,0,234,235,1,0,0,0,235,236,5,20,0,
+		0,236,237,3,34,17,0,237,238,5,21,0,0,238,240,1,0,0,0,239,213,1,0,0,0,239,
+		229,1,0,0,0,240,242,1,0,0,0,241,212,1,0,0,0,241,242,1,0,0,0,242,244,1,
+		0,0,0,243,211,1,0,0,0,244,247,1,0,0,0,245,243,1,0,0,0,245,246,1,0,0,0,
+		246,35,1,0,0,0,247,245,1,0,0,0,248,250,7,2,0,0,249,248,1,0,0,0,250,253,
+		1,0,0,0,251,249,1,0,0,0,251,252,1,0,0,0,252,340,1,0,0,0,253,251,1,0,0,
+		0,254,341,5,30,0,0,255,341,5,29,0,0,256,341,5,27,0,0,257,341,5,31,0,0,
+		258,341,5,32,0,0,259,341,5,1,0,0,260,341,5,2,0,0,261,341,5,3,0,0,262,263,
+		5,22,0,0,263,264,3,36,18,0,264,265,5,23,0,0,265,341,1,0,0,0,266,298,5,
+		24,0,0,267,277,5,30,0,0,268,277,5,29,0,0,269,277,5,27,0,0,270,277,5,31,
+		0,0,271,277,5,32,0,0,272,277,5,1,0,0,273,277,5,2,0,0,274,277,5,3,0,0,275,
+		277,3,36,18,0,276,267,1,0,0,0,276,268,1,0,0,0,276,269,1,0,0,0,276,270,
+		1,0,0,0,276,271,1,0,0,0,276,272,1,0,0,0,276,273,1,0,0,0,276,274,1,0,0,
+		0,276,275,1,0,0,0,277,292,1,0,0,0,278,288,5,26,0,0,279,289,5,30,0,0,280,
+		289,5,29,0,0,281,289,5,27,0,0,282,289,5,31,0,0,283,289,5,32,0,0,284,289,
+		5,1,0,0,285,289,5,2,0,0,286,289,5,3,0,0,287,289,3,36,18,0,288,279,1,0,
+		0,0,288,280,1,0,0,0,288,281,1,0,0,0,288,282,1,0,0,0,288,283,1,0,0,0,288,
+		284,1,0,0,0,288,285,1,0,0,0,288,286,1,0,0,0,288,287,1,0,0,0,289,291,1,
+		0,0,0,290,278,1,0,0,0,291,294,1,0,0,0,292,290,1,0,0,0,292,293,1,0,0,0,
+		293,296,1,0,0,0,294,292,1,0,0,0,295,297,5,26,0,0,296,295,1,0,0,0,296,297,
+		1,0,0,0,297,299,1,0,0,0,298,276,1,0,0,0,298,299,1,0,0,0,299,300,1,0,0,
+		0,300,341,5,25,0,0,301,337,5,20,0,0,302,303,7,5,0,0,303,313,5,12,0,0,304,
+		314,5,30,0,0,305,314,5,29,0,0,306,314,5,27,0,0,307,314,5,31,0,0,308,314,
+		5,32,0,0,309,314,5,1,0,0,310,314,5,2,0,0,311,314,5,3,0,0,312,314,3,36,
+		18,0,313,304,1,0,0,0,313,305,1,0,0,0,313,306,1,0,0,0,313,307,1,0,0,0,313,
+		308,1,0,0,0,313,309,1,0,0,0,313,310,1,0,0,0,313,311,1,0,0,0,313,312,1,
+		0,0,0,314,331,1,0,0,0,315,316,5,26,0,0,316,317,7,5,0,0,317,327,5,12,0,
+		0,318,328,5,30,0,0,319,328,5,29,0,0,320,328,5,27,0,0,321,328,5,31,0,0,
+		322,328,5,32,0,0,323,328,5,1,0,0,324,328,5,2,0,0,325,328,5,3,0,0,326,328,
+		3,36,18,0,327,318,1,0,0,0,327,319,1,0,0,0,327,320,1,0,0,0,327,321,1,0,
+		0,0,327,322,1,0,0,0,327,323,1,0,0,0,327,324,1,0,0,0,327,325,1,0,0,0,327,
+		326,1,0,0,0,328,330,1,0,0,0,329,315,1,0,0,0,330,333,1,0,0,0,331,329,1,
+		0,0,0,331,332,1,0,0,0,332,335,1,0,0,0,333,331,1,0,0,0,334,336,5,26,0,0,
+		335,334,1,0,0,0,335,336,1,0,0,0,336,338,1,0,0,0,337,302,1,0,0,0,337,338,
+		1,0,0,0,338,339,1,0,0,0,339,341,5,21,0,0,340,254,1,0,0,0,340,255,1,0,0,
+		0,340,256,1,0,0,0,340,257,1,0,0,0,340,258,1,0,0,0,340,259,1,0,0,0,340,
+		260,1,0,0,0,340,261,1,0,0,0,340,262,1,0,0,0,340,266,1,0,0,0,340,301,1,
+		0,0,0,341,460,1,0,0,0,342,343,5,28,0,0,343,459,5,30,0,0,344,345,5,24,0,
+		0,345,346,3,36,18,0,346,347,5,25,0,0,347,459,1,0,0,0,348,360,5,22,0,0,
+		349,354,3,36,18,0,350,351,5,26,0,0,351,353,3,36,18,0,352,350,1,0,0,0,353,
+		356,1,0,0,0,354,352,1,0,0,0,354,355,1,0,0,0,355,358,1,0,0,0,356,354,1,
+		0,0,0,357,359,5,26,0,0,358,357,1,0,0,0,358,359,1,0,0,0,359,361,1,0,0,0,
+		360,349,1,0,0,0,360,361,1,0,0,0,361,362,1,0,0,0,362,459,5,23,0,0,363,367,
+		7,1,0,0,364,366,7,2,0,0,365,364,1,0,0,0,366,369,1,0,0,0,367,365,1,0,0,
+		0,367,368,1,0,0,0,368,456,1,0,0,0,369,367,1,0,0,0,370,457,5,30,0,0,371,
+		457,5,29,0,0,372,457,5,27,0,0,373,457,5,31,0,0,374,457,5,32,0,0,375,457,
+		5,1,0,0,376,457,5,2,0,0,377,457,5,3,0,0,378,379,5,22,0,0,379,380,3,36,
+		18,0,380,381,5,23,0,0,381,457,1,0,0,0,382,414,5,24,0,0,383,393,5,30,0,
+		0,384,393,5,29,0,0,385,393,5,27,0,0,386,393,5,31,0,0,387,393,5,32,0,0,
+		388,393,5,1,0,0,389,393,5,2,0,0,390,393,5,3,0,0,391,393,3,36,18,0,392,
+		383,1,0,0,0,392,384,1,0,0,0,392,385,1,0,0,0,392,386,1,0,0,0,392,387,1,
+		0,0,0,392,388,1,0,0,0,392,389,1,0,0,0,392,390,1,0,0,0,392,391,1,0,0,0,
+		393,408,1,0,0,0,394,404,5,26,0,0,395,405,5,30,0,0,396,405,5,29,0,0,397,
+		405,5,27,0,0,398,405,5,31,0,0,399,405,5,32,0,0,400,405,5,1,0,0,401,405,
+		5,2,0,0,402,405,5,3,0,0,403,405,3,36,18,0,404,395,1,0,0,0,404,396,1,0,
+		0,0,404,397,1,0,0,0,404,398,1,0,0,0,404,399,1,0,0,0,404,400,1,0,0,0,404,
+		401,1,0,0,0,404,402,1,0,0,0,404,403,1,0,0,0,405,407,1,0,0,0,406,394,1,
+		0,0,0,407,410,1,0,0,0,408,406,1,0,0,0,408,409,1,0,0,0,409,412,1,0,0,0,
+		410,408,1,0,0,0,411,413,5,26,0,0,412,411,1,0,0,0,412,413,1,0,0,0,413,415,
+		1,0,0,0,414,392,1,0,0,0,414,415,1,0,0,0,415,416,1,0,0,0,416,457,5,25,0,
+		0,417,453,5,20,0,0,418,419,7,5,0,0,419,429,5,12,0,0,420,430,5,30,0,0,421,
+		430,5,29,0,0,422,430,5,27,0,0,423,430,5,31,0,0,424,430,5,32,0,0,425,430,
+		5,1,0,0,426,430,5,2,0,0,427,430,5,3,0,0,428,430,3,36,18,0,429,420,1,0,
+		0,0,429,421,1,0,0,0,429,422,1,0,0,0,429,423,1,0,0,0,429,424,1,0,0,0,429,
+		425,1,0,0,0,429,426,1,0,0,0,429,427,1,0,0,0,429,428,1,0,0,0,430,447,1,
+		0,0,0,431,432,5,26,0,0,432,433,7,5,0,0,433,443,5,12,0,0,434,444,5,30,0,
+		0,435,444,5,29,0,0,436,444,5,27,0,0,437,444,5,31,0,0,438,444,5,32,0,0,
+		439,444,5,1,0,0,440,444,5,2,0,0,441,444,5,3,0,0,442,444,3,36,18,0,443,
+		434,1,0,0,0,443,435,1,0,0,0,443,436,1,0,0,0,443,437,1,0,0,0,443,438,1,
+		0,0,0,443,439,1,0,0,0,443,440,1,0,0,0,443,441,1,0,0,0,443,442,1,0,0,0,
+		444,446,1,0,0,0,445,431,1,0,0,0,446,449,1,0,0,0,447,445,1,0,0,0,447,448,
+		1,0,0,0,448,451,1,0,0,0,449,447,1,0,0,0,450,452,5,26,0,0,451,450,1,0,0,
+		0,451,452,1,0,0,0,452,454,1,0,0,0,453,418,1,0,0,0,453,454,1,0,0,0,454,
+		455,1,0,0,0,455,457,5,21,0,0,456,370,1,0,0,0,456,371,1,0,0,0,456,372,1,
+		0,0,0,456,373,1,0,0,0,456,374,1,0,0,0,456,375,1,0,0,0,456,376,1,0,0,0,
+		456,377,1,0,0,0,456,378,1,0,0,0,456,382,1,0,0,0,456,417,1,0,0,0,457,459,
+		1,0,0,0,458,342,1,0,0,0,458,344,1,0,0,0,458,348,1,0,0,0,458,363,1,0,0,
+		0,459,462,1,0,0,0,460,458,1,0,0,0,460,461,1,0,0,0,461,37,1,0,0,0,462,460,
+		1,0,0,0,62,43,48,52,56,67,71,78,84,87,98,104,111,122,125,135,140,143,150,
+		154,161,165,176,191,197,201,207,209,223,229,233,239,241,245,251,276,288,
+		292,296,298,313,327,331,335,337,340,354,358,360,367,392,404,408,412,414,
+		429,443,447,451,453,456,458,460
 	};
 
 	public static readonly ATN _ATN =

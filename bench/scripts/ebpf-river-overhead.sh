@@ -158,8 +158,7 @@ for round in $(seq "$ROUNDS"); do
     # The warm-up's last events may still wait in the ring buffer (below the wake-up length, delivered on the
     # reader's next poll timeout): count from a settled value, or they would be taken for the measured run's.
     BEFORE="$(settled_get_count "$RPORT")"
-    WARM_CPU="$(cpu_ticks "$RIVER_PID")"
-    CPU0="$(cpu_ticks "$RIVER_PID")"
+    CPU0="$(cpu_ticks "$RIVER_PID")" # also River's whole start-up cost so far
     read -r RIVER_RPS RIVER_TOTAL < <(run_wrk)
     CPU1="$(cpu_ticks "$RIVER_PID")"
     # Let the last events drain (wake-up batching flushes on the reader's poll timeout).
@@ -191,7 +190,7 @@ for round in $(seq "$ROUNDS"); do
     awk -v a="$FLOOR_RPS" -v b="$BASE_RPS" 'BEGIN { printf "  floor:  %s req/s (ratio %.3f)\n", a, a / b }'
     awk -v a="$RIVER_RPS" -v b="$BASE_RPS" 'BEGIN { printf "  river:  %s req/s (ratio %.3f)\n", a, a / b }'
     echo "  river:  CPU ${CPU_S} s over $RIVER_TOTAL requests = $PER100K s per 100k requests; RSS $((RSS / 1024)) MiB (peak $((HWM / 1024)) MiB)"
-    awk -v t="$WARM_CPU" -v hz="$TICKS" 'BEGIN { printf "  river:  start-up (load, attach, discovery, 5 s warm-up under wrk): CPU %.2f s\n", t / hz }'
+    awk -v t="$CPU0" -v hz="$TICKS" 'BEGIN { printf "  river:  start-up (load, attach, discovery, 5 s warm-up under wrk): CPU %.2f s\n", t / hz }'
     awk -v ns=$((NS1 - NS0)) -v runs=$((RUNS1 - RUNS0)) -v n="$STATS_TOTAL" 'BEGIN {
         printf "  kernel: capture program %.0f ns per request (%.0f ns per run, %.1f runs per request)\n",
             n ? ns / n : 0, runs ? ns / runs : 0, n ? runs / n : 0 }'

@@ -60,10 +60,10 @@ internal sealed class FormatWalker
 
     private bool WriteAttribute(AttributeStatement attribute)
     {
-        Token(attribute.Name.Name, attribute.Name.Span);
+        Token(attribute.NameText, attribute.NameSpan);
         var firstRow = _writer.CurrentRow;
         _writer.Align();
-        TokenAt("=", _map.FindToken(attribute.Name.Span.End, '='));
+        TokenAt("=", _map.FindToken(attribute.NameSpan.End, '='));
         _writer.Space();
         WriteExpr(attribute.Value);
         return _writer.CurrentRow != firstRow;
@@ -130,7 +130,7 @@ internal sealed class FormatWalker
             case AccessExpr access:
                 WriteExpr(access.Value);
                 TokenAt(".", _map.FindToken(access.Value.Span.End, '.'));
-                Token(access.Name.Name, access.Name.Span);
+                Token(access.NameText, access.NameSpan);
                 break;
             case IndexExpr index:
                 WriteExpr(index.Value);

@@ -61,7 +61,7 @@ public static class GraphLoader
             {
                 if (statement is AttributeStatement attribute)
                 {
-                    diagnostics.Error(file.Source, attribute.Name.Span, $"unrecognized attribute {attribute.Name.Name}");
+                    diagnostics.Error(file.Source, attribute.NameSpan, $"unrecognized attribute {attribute.NameText}");
                     continue;
                 }
 

@@ -71,7 +71,13 @@ internal static class CompiledAccessors
     /// blocks set, never pays for it; a 10 000-block config compiles each accessor once early on. Without a JIT (the
     /// Native AOT publish of the CLI) expression trees are only interpreted, slower than reflection: never compile.
     /// </summary>
-    public static readonly int CompileAfter = System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled ? 32 : int.MaxValue;
+    public static readonly int CompileAfter = Compiles ? 32 : int.MaxValue;
+
+    /// <summary>
+    /// Whether compiled expression trees run as machine code (false in the Native AOT CLI, where they would only be
+    /// interpreted): every delegate River would compile from an expression tree uses reflection instead then.
+    /// </summary>
+    public static bool Compiles => System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled;
 
     private static readonly ConcurrentDictionary<Type, Func<object>?> Factories = new();
     private static readonly ConcurrentDictionary<Type, int> CreateUses = new();

@@ -128,17 +128,7 @@ public static class ValueConverter
                     list.Add(converted);
                 }
 
-                if (plan.IsArray)
-                {
-                    var array = Array.CreateInstance(element, list.Count);
-                    list.CopyTo(array, 0);
-                    result = array;
-                }
-                else
-                {
-                    result = list;
-                }
-
+                result = plan.Complete(list);
                 return true;
             }
 
@@ -530,14 +520,7 @@ public static class ValueConverter
             }
         }
 
-        if (plan.IsArray)
-        {
-            var array = Array.CreateInstance(element, list.Count);
-            list.CopyTo(array, 0);
-            return array;
-        }
-
-        return list;
+        return plan.Complete(list);
     }
 
     private static object ConvertDictionary(ObjectValue o, ConversionPlan plan)
@@ -667,17 +650,32 @@ public static class ValueConverter
                 Kind = PlanKind.List;
                 Element = element;
                 IsArray = target.IsArray;
-                var capacity = Expression.Parameter(typeof(int), "capacity");
-                var listType = typeof(List<>).MakeGenericType(element);
-                _newList = Expression.Lambda<Func<int, IList>>(
-                    Expression.Convert(Expression.New(listType.GetConstructor([typeof(int)])!, capacity), typeof(IList)), capacity).Compile();
+                var listConstructor = typeof(List<>).MakeGenericType(element).GetConstructor([typeof(int)])!;
+                if (CompiledAccessors.Compiles)
+                {
+                    var capacity = Expression.Parameter(typeof(int), "capacity");
+                    _newList = Expression.Lambda<Func<int, IList>>(
+                        Expression.Convert(Expression.New(listConstructor, capacity), typeof(IList)), capacity).Compile();
+                }
+                else
+                {
+                    _newList = capacity => (IList)listConstructor.Invoke([capacity]);
+                }
             }
             else if (RiverSchema.DictionaryValueType(target) is { } valueType)
             {
                 Kind = PlanKind.Dictionary;
                 Element = valueType;
-                var dictType = typeof(Dictionary<,>).MakeGenericType(typeof(string), valueType);
-                _newDictionary = Expression.Lambda<Func<IDictionary>>(Expression.Convert(Expression.New(dictType), typeof(IDictionary))).Compile();
+                var dictionaryConstructor = typeof(Dictionary<,>).MakeGenericType(typeof(string), valueType).GetConstructor(Type.EmptyTypes)!;
+                if (CompiledAccessors.Compiles)
+                {
+                    _newDictionary = Expression.Lambda<Func<IDictionary>>(
+                        Expression.Convert(Expression.New(dictionaryConstructor), typeof(IDictionary))).Compile();
+                }
+                else
+                {
+                    _newDictionary = () => (IDictionary)dictionaryConstructor.Invoke(null);
+                }
             }
             else if (RiverSchema.For(target) is { } schema)
             {
@@ -702,6 +700,19 @@ public static class ValueConverter
         public static ConversionPlan For(Type target) => Plans.GetOrAdd(target, static t => new ConversionPlan(t));
 
         public IList NewList(int capacity) => _newList!(capacity);
+
+        /// <summary>The converted list as the target wants it: the list itself, or an array of its items.</summary>
+        public object Complete(IList list)
+        {
+            if (!IsArray)
+            {
+                return list;
+            }
+
+            var array = Array.CreateInstance(Element!, list.Count);
+            list.CopyTo(array, 0);
+            return array;
+        }
 
         public IDictionary NewDictionary() => _newDictionary!();
     }

@@ -9,9 +9,11 @@
  *
  * Flow, all at sys_exit of a traced process:
  *   read/readv/recvfrom/recvmsg/write/writev/sendto/sendmsg: classify the first bytes (request line, status
- *   line, or continuation) and update the connection's queue of in-flight requests (several for a pipelined
- *   batch); a response pops the oldest request and emits one event (several when one call carries several
- *   answers); MSG_PEEK reads are skipped;
+ *   line, or continuation). A request is copied straight into a ring-buffer record and numbered on its
+ *   connection (several records for a pipelined batch); a response sends a 32-byte record naming the oldest
+ *   unanswered request (several when one call carries several answers); a continuation sends the request's
+ *   further bytes. User space pairs requests and responses by (connection id, number) and expires requests
+ *   never answered, so no request waits in a kernel map. MSG_PEEK reads are skipped;
  *   close: forget the connection.
  * Every other process stops after one bitmap test; other syscalls of traced processes after one load of the
  * syscall number.
@@ -75,20 +77,19 @@ struct conn_state {
     __u8  pad;
     __u16 local_port;
     __u16 remote_port;
+    __u16 last_buf_len;   /* request bytes captured so far of the newest request (seq tail - 1) */
+    __u16 pad2[3];
+    __u64 lost;           /* bit seq % 64: the record of request seq was lost, so its response is not sent */
     __u8  local_addr[16];
     __u8  remote_addr[16];
 };
 
-/* The in-flight value has room behind the event so an append at a bounded offset of a bounded length is
- * provably inside the value (the verifier does not relate offset and length). */
-struct inflight_req {
-    struct http_event ev;
-    __u8 slack[HTTP_BUF_SIZE];
-};
-
+/* The first bytes of the current call, read from user memory once and then classified, scanned and copied
+ * into records from here. The slack behind SCAN_SIZE lets a fixed 256-byte copy start at any offset below it. */
 struct scratch {
-    struct inflight_req req;
-    __u8 data[SCAN_SIZE + 16];
+    __u32 n;              /* valid bytes in data */
+    __u32 pad;
+    __u8 data[SCAN_SIZE + HTTP_BUF_SIZE];
 };
 
 /* Userspace-side layouts of the iovec and msghdr ABI (stable, so no CO-RE needed). */
@@ -124,15 +125,17 @@ struct {
     __type(value, struct conn_state);
 } conns SEC(".maps");
 
-/* Requests waiting for their response. User space may expire entries (lookup-and-delete); whoever deletes
- * an entry first owns it, so a request is reported exactly once. A plain preallocated hash (cheaper inserts
- * than LRU): when full, new requests are counted in STAT_INFLIGHT_FULL until user space expires old ones. */
+/* fds (< FD_SEEN_MAX) that ever had an entry in `conns`, one byte per fd, whatever the process. Most closes of a
+ * traced process are of files that never did (nginx closes the file it served on every request): this inlined
+ * array test spares them the hash lookup. Bytes are only ever set, so no update can be lost between CPUs; an fd
+ * number reused by a file after a socket merely costs the lookup again. */
+#define FD_SEEN_MAX 65536
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 8192);
-    __type(key, struct inflight_key);
-    __type(value, struct inflight_req);
-} inflight SEC(".maps");
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, FD_SEEN_MAX / 8);
+    __type(key, __u32);
+    __type(value, __u64);
+} fd_seen SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -263,23 +266,66 @@ static __always_inline struct conn_state *get_conn(__u32 tgid, __s32 fd)
     walk_fd(fd, &st);
     /* Unique enough: a timestamp with the CPU number in the low bits. */
     st.id = (bpf_ktime_get_ns() << 8) | (bpf_get_smp_processor_id() & 0xff);
+    if (fd >= 0 && fd < FD_SEEN_MAX) {
+        __u32 word = (__u32)fd / 8;
+        __u8 *seen = bpf_map_lookup_elem(&fd_seen, &word);
+        if (seen)
+            seen[fd & 7] = 1;
+    }
     bpf_map_update_elem(&conns, &key, &st, BPF_NOEXIST);
     return bpf_map_lookup_elem(&conns, &key);
 }
 
-/* Starts tracking one request whose first byte is at user address p. */
-/* BPF subprograms take at most five arguments, so fd, direction and flags travel packed in `meta`. */
+/* Submits a record, waking the reader only once wakeup_data_bytes wait (when set). */
+static __always_inline void submit(void *record, __u64 size)
+{
+    __u64 flags = 0;
+    if (wakeup_data_bytes) {
+        flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= wakeup_data_bytes
+                    ? BPF_RB_FORCE_WAKEUP
+                    : BPF_RB_NO_WAKEUP;
+    }
+    bpf_ringbuf_submit(record, flags);
+    count(STAT_EVENTS);
+}
+
+/* Copies 256 bytes as 32 words: a fixed size so the verifier sees the bounds, words so it is 32 loads and not 256.
+ * The source may be unaligned; x86-64 (the only target, see the syscall numbers) loads it all the same. */
+static __always_inline void copy_buf(__u8 *dst, const __u8 *src)
+{
+#pragma unroll
+    for (int i = 0; i < HTTP_BUF_SIZE / 8; i++)
+        ((__u64 *)dst)[i] = *(const __u64 *)(src + i * 8);
+}
+
+/* Sends one request, which starts at user address p and at offset `off` of the scratch bytes, and gives it the
+ * connection's next number. Its first bytes are copied from the scratch bytes already read (from user memory
+ * again only when they extend past them). A record the ring buffer has no room for is counted as lost; the
+ * number is used up all the same, so the responses that follow still pair with the right requests. */
+/* BPF subprograms take at most five arguments, so fd, direction, flags and offset travel packed in `meta`. */
 #define META(fd, dir, flags) ((__u64)(__u32)(fd) | ((__u64)(dir) << 32) | ((__u64)(flags) << 40))
+#define META_OFF(off) ((__u64)(off) << 48)
 
 static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, __u64 start_ns, __u64 meta)
 {
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
-    if (!s)
+    __u32 seq = conn->tail++;
+    conn->last_buf_len = HTTP_BUF_SIZE; /* nothing to append to if the record is lost */
+    /* The last eighth of the ring is kept for the responses (and continuations) of requests already sent: a
+     * request whose response record could not be sent would wait in user space and expire as a false 408. */
+    __u64 used = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+    __u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+    struct http_event *e = NULL;
+    if (used + sizeof(struct http_event) + 8 <= size - size / 8)
+        e = bpf_ringbuf_reserve(&events, sizeof(struct http_event), 0);
+    if (!e) {
+        /* Lost once: counted here, and its response is not sent. */
+        conn->lost |= 1ULL << (seq & 63);
+        count(STAT_RINGBUF_FULL);
         return 0;
-    struct http_event *e = &s->req.ev;
+    }
+    conn->lost &= ~(1ULL << (seq & 63));
     __u64 pid_tgid = bpf_get_current_pid_tgid();
-    e->kind = RECORD_HTTP;
+    e->kind = RECORD_REQUEST;
     e->direction = (meta >> 32) & 0xff;
     e->flags = (meta >> 40) & 0xff;
     e->family = conn->family;
@@ -296,94 +342,111 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
     e->remote_port = conn->remote_port;
     __builtin_memcpy(e->local_addr, conn->local_addr, 16);
     __builtin_memcpy(e->remote_addr, conn->remote_addr, 16);
-    e->seq = conn->tail;
+    e->seq = seq;
     e->reserved = 0;
     __u64 n = len;
     if (n > HTTP_BUF_SIZE)
         n = HTTP_BUF_SIZE;
-    opaque(n);
-    if (n > HTTP_BUF_SIZE)
-        n = HTTP_BUF_SIZE;
-    if (bpf_probe_read_user(e->buf, n, (const void *)p) != 0)
-        n = 0;
-    e->buf_len = n;
-
-    struct inflight_key key = { .conn_id = conn->id, .seq = conn->tail };
-    if (bpf_map_update_elem(&inflight, &key, &s->req, BPF_ANY) != 0) {
-        count(STAT_INFLIGHT_FULL);
-        return 0;
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    __u32 off = (meta >> 48) & (SCAN_SIZE - 1);
+    if (s && off + n <= s->n) {
+        copy_buf(e->buf, &s->data[off]);
+    } else {
+        opaque(n);
+        if (n > HTTP_BUF_SIZE)
+            n = HTTP_BUF_SIZE;
+        if (bpf_probe_read_user(e->buf, n, (const void *)p) != 0)
+            n = 0;
     }
-    conn->tail++;
+    e->buf_len = n;
+    conn->last_buf_len = n;
+    submit(e, sizeof(struct http_event));
     return 1;
 }
 
-/* Adds a continuation (rest of a split request, or its body) to the newest request of the connection. */
-static __noinline int append_request(struct conn_state *conn, __u64 p, __u64 len)
+/* Sends a continuation (rest of a split request, or its body) of the newest request of the connection: its
+ * length, and its bytes (from the scratch bytes of this call) while the request's 256-byte buffer is not full. */
+static __noinline int append_request(struct conn_state *conn, __u64 len)
 {
-    struct inflight_key key = { .conn_id = conn->id, .seq = conn->tail - 1 };
-    struct inflight_req *r = bpf_map_lookup_elem(&inflight, &key);
-    if (!r)
-        return 0;
-    r->ev.req_len += len;
-    r->ev.flags |= FLAG_SPLIT_REQUEST;
-    __u64 have = r->ev.buf_len;
-    if (have >= HTTP_BUF_SIZE)
-        return 0;
-    __u64 n = HTTP_BUF_SIZE - have;
-    if (n > len)
-        n = len;
-    opaque(n);
-    if (n > HTTP_BUF_SIZE)
-        n = HTTP_BUF_SIZE;
-    have &= HTTP_BUF_SIZE - 1;
-    if (bpf_probe_read_user(&r->ev.buf[have], n, (const void *)p) == 0)
-        r->ev.buf_len = have + n;
+    __u64 have = conn->last_buf_len;
+    struct http_append *a;
+    __u64 size;
+    if (have >= HTTP_BUF_SIZE) {
+        a = bpf_ringbuf_reserve(&events, sizeof(struct http_append), 0);
+        size = sizeof(struct http_append);
+        if (!a) {
+            count(STAT_APPEND_LOST);
+            return 0;
+        }
+        a->data_len = 0;
+    } else {
+        __u32 zero = 0;
+        struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+        if (!s)
+            return 0;
+        struct http_append_data *d = bpf_ringbuf_reserve(&events, sizeof(struct http_append_data), 0);
+        size = sizeof(struct http_append_data);
+        if (!d) {
+            count(STAT_APPEND_LOST);
+            return 0;
+        }
+        __u64 n = HTTP_BUF_SIZE - have;
+        if (n > len)
+            n = len;
+        if (n > s->n)
+            n = s->n;
+        copy_buf(d->data, s->data);
+        d->head.data_len = n;
+        conn->last_buf_len = have + n;
+        a = &d->head;
+    }
+    a->kind = RECORD_APPEND;
+    a->pad = 0;
+    a->data_off = have;
+    a->pad2 = 0;
+    a->seq = conn->tail - 1;
+    a->len = len;
+    a->conn_id = conn->id;
+    submit(a, size);
     return 0;
 }
 
-/* Pops the oldest request of the connection and emits it with its response. */
+/* Answers the oldest request of the connection. */
 static __noinline int finish_request(struct conn_state *conn, __u32 status, __u64 resp_len, __u64 end_ns)
 {
     if (conn->head == conn->tail) {
         count(STAT_ORPHAN_RESP);
         return 0;
     }
-    struct inflight_key key = { .conn_id = conn->id, .seq = conn->head };
-    conn->head++;
-    struct inflight_req *r = bpf_map_lookup_elem(&inflight, &key);
+    __u32 seq = conn->head++;
+    if (conn->lost & (1ULL << (seq & 63))) {
+        conn->lost &= ~(1ULL << (seq & 63));
+        return 0;
+    }
+    struct http_response *r = bpf_ringbuf_reserve(&events, sizeof(struct http_response), 0);
     if (!r) {
-        count(STAT_ORPHAN_RESP);
-        return 0;
-    }
-    struct http_event *e = bpf_ringbuf_reserve(&events, sizeof(struct http_event), 0);
-    if (!e) {
+        /* Rare (the ring keeps room for responses): user space drops the request when a later response of the
+         * connection arrives, else expires it. */
         count(STAT_RINGBUF_FULL);
-        bpf_map_delete_elem(&inflight, &key);
         return 0;
     }
-    __builtin_memcpy(e, &r->ev, sizeof(struct http_event));
-    e->end_ns = end_ns;
-    e->status = status;
-    e->resp_len = resp_len;
-    /* User space may have expired this request meanwhile: the one that deletes it reports it. */
-    if (bpf_map_delete_elem(&inflight, &key) != 0) {
-        bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-        return 0;
-    }
-    __u64 flags = 0;
-    if (wakeup_data_bytes) {
-        flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + sizeof(struct http_event) >= wakeup_data_bytes
-                    ? BPF_RB_FORCE_WAKEUP
-                    : BPF_RB_NO_WAKEUP;
-    }
-    bpf_ringbuf_submit(e, flags);
-    count(STAT_EVENTS);
+    r->kind = RECORD_RESPONSE;
+    r->pad = 0;
+    r->status = status;
+    r->seq = seq;
+    r->conn_id = conn->id;
+    r->end_ns = end_ns;
+    r->resp_len = resp_len;
+    r->pad2 = 0;
+    submit(r, sizeof(struct http_response));
     return 1;
 }
 
 /* Offset just after the next empty line ("\r\n\r\n") in scratch data[start, n), or 0 when none leaves room for
- * a request line. A global function, so the verifier checks it once rather than per call, and kept to one
- * comparison per byte so the verifier's jump history stays short. */
+ * a request line. Eight bytes at a time: a word without '\n' cannot end an empty line, and most words of a
+ * header block have none, so a 40-byte request costs five word tests and a few byte checks rather than forty
+ * byte steps. A global function, so the verifier checks it once rather than per call. */
 __noinline int find_blank_line(__u32 start, __u32 n)
 {
     __u32 zero = 0;
@@ -392,16 +455,28 @@ __noinline int find_blank_line(__u32 start, __u32 n)
         return 0;
     if (n > SCAN_SIZE)
         n = SCAN_SIZE;
-    __u32 window = 0;
-    for (__u32 j = 0; j < SCAN_SIZE; j++) {
-        __u32 i = start + j;
+    for (__u32 j = 0; j < SCAN_SIZE / 8; j++) {
+        __u32 i = start + j * 8;
         if (i + MIN_HTTP_SIZE > n)
             return 0;
         __u32 idx = i;
-        opaque(idx); /* keeps clang from turning data[start + j] into an unbounded moving pointer */
-        window = (window << 8) | s->data[idx & (SCAN_SIZE - 1)];
-        if (window == 0x0d0a0d0a)
-            return i + 1;
+        opaque(idx); /* keeps clang from turning data[start + 8j] into an unbounded moving pointer */
+        __u64 x = *(const __u64 *)&s->data[idx & (SCAN_SIZE - 1)] ^ 0x0a0a0a0a0a0a0a0aULL;
+        /* Non-zero when some byte of x is zero, i.e. some byte of the word is '\n'. */
+        if (!((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL))
+            continue;
+#pragma unroll
+        for (__u32 b = 0; b < 8; b++) {
+            __u32 e = i + b; /* candidate position of the blank line's last '\n' */
+            if (e + MIN_HTTP_SIZE > n)
+                return 0;
+            if (e < start + 3)
+                continue;
+            __u32 at = e - 3;
+            opaque(at);
+            if (*(const __u32 *)&s->data[at & (SCAN_SIZE - 1)] == 0x0a0d0a0d) /* "\r\n\r\n" little-endian */
+                return e + 1;
+        }
     }
     return 0;
 }
@@ -429,19 +504,13 @@ static __noinline int track_requests(struct conn_state *conn, __u64 p, __u64 len
     struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
     if (!s)
         return 0;
-    __u64 n = len;
-    if (n > SCAN_SIZE)
-        n = SCAN_SIZE;
-    opaque(n);
-    if (n > SCAN_SIZE)
-        n = SCAN_SIZE;
-    int scanned = bpf_probe_read_user(s->data, n, (const void *)p) == 0;
+    __u32 n = s->n;
     __u32 prev = 0;
     __u32 flags = 0;
     for (__u32 k = 0; k < MAX_PIPELINE; k++) {
-        __u32 at = scanned ? find_next_request(s, prev, n) : 0;
+        __u32 at = find_next_request(s, prev, n);
         __u64 end = at ? at : len;
-        new_request(conn, p + prev, end - prev, now, meta | ((__u64)flags << 40));
+        new_request(conn, p + prev, end - prev, now, meta | ((__u64)flags << 40) | META_OFF(prev));
         if (!at)
             return 0;
         prev = at;
@@ -497,16 +566,7 @@ static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 l
     struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
     if (!s)
         return 0;
-    __u64 n = len;
-    if (n > SCAN_SIZE)
-        n = SCAN_SIZE;
-    opaque(n);
-    if (n > SCAN_SIZE)
-        n = SCAN_SIZE;
-    if (bpf_probe_read_user(s->data, n, (const void *)p) != 0) {
-        finish_request(conn, status, total, now);
-        return 0;
-    }
+    __u32 n = s->n;
     __u32 prev = 0;
     __u32 from = MIN_HTTP_SIZE;
     for (__u32 k = 0; k < MAX_PIPELINE; k++) {
@@ -569,10 +629,18 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
     struct { __u64 dx, si, di; } r = { .dx = regs->dx, .si = regs->si, .di = regs->di };
     __s32 fd = (__s32)r.di;
     if (nr == NR_close) {
-        /* Unanswered requests of the connection stay in `inflight` for user space to expire. */
+        /* Unanswered requests of the connection wait in user space until they expire. */
+        if (ret != 0)
+            return 0;
+        if (fd >= 0 && fd < FD_SEEN_MAX) {
+            __u32 word = (__u32)fd / 8;
+            __u8 *seen = bpf_map_lookup_elem(&fd_seen, &word);
+            if (seen && !seen[fd & 7])
+                return 0;
+        }
         struct conn_key key = { .tgid = tgid, .fd = fd };
-        /* Most closes are of files, never in `conns`: a lock-free lookup first spares them the locked delete. */
-        if (ret == 0 && bpf_map_lookup_elem(&conns, &key))
+        /* A lock-free lookup first spares fds that are not in `conns` the locked delete. */
+        if (bpf_map_lookup_elem(&conns, &key))
             bpf_map_delete_elem(&conns, &key);
         return 0;
     }
@@ -588,7 +656,6 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
             return 0;
     }
     __u64 buf = r.si;
-    __u64 now = bpf_ktime_get_ns();
 
     /* Where the data is: for the vectored calls, the first non-empty iovec segment (leading empty segments are
      * skipped, up to MAX_EMPTY_IOV of them). Servers put the whole start line in one segment (nginx's header
@@ -625,19 +692,26 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
     if (!conn || conn->kind != CONN_TCP)
         return 0;
 
-    __u8 head[16] = {};
-    __u64 hn = len < sizeof(head) ? len : sizeof(head);
-    opaque(hn);
-    if (hn > sizeof(head))
-        hn = sizeof(head);
-    if (bpf_probe_read_user(head, hn, (const void *)p) != 0)
+    /* The call's first bytes, read once: classified here, scanned and copied into records from the scratch. */
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
         return 0;
-    int request = hn >= MIN_HTTP_SIZE && is_request(head);
-    int response = !request && hn >= MIN_HTTP_SIZE && is_response(head);
-    __u16 status = response ? parse_status(head) : 0;
+    __u64 n = len < SCAN_SIZE ? len : SCAN_SIZE;
+    opaque(n);
+    if (n > SCAN_SIZE)
+        n = SCAN_SIZE;
+    if (bpf_probe_read_user(s->data, n, (const void *)p) != 0)
+        return 0;
+    s->n = n;
+    int request = n >= MIN_HTTP_SIZE && is_request(s->data);
+    int response = !request && n >= MIN_HTTP_SIZE && is_response(s->data);
+    __u16 status = response ? parse_status(s->data) : 0;
     /* "100 Continue" is an interim response: the real one follows. */
     if (status == 100)
         return 0;
+    /* The clock is read only for the calls that start or answer a request. */
+    __u64 now = request || response ? bpf_ktime_get_ns() : 0;
 
     if (is_read(nr)) {
         if (request && conn->role != DIR_CLIENT) {
@@ -646,7 +720,7 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
         } else if (response && conn->role == DIR_CLIENT) {
             finish_responses(conn, p, len, now, (__u64)(__u32)ret | ((__u64)status << 32));
         } else if (!request && !response && conn->role == DIR_SERVER && conn->head != conn->tail) {
-            append_request(conn, p, len);
+            append_request(conn, len);
         }
     } else {
         if (response && conn->role == DIR_SERVER) {
@@ -655,7 +729,7 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
             conn->role = DIR_CLIENT;
             track_requests(conn, p, len, now, META(fd, DIR_CLIENT, 0));
         } else if (!request && !response && conn->role == DIR_CLIENT && conn->head != conn->tail) {
-            append_request(conn, p, len);
+            append_request(conn, len);
         }
     }
     return 0;

@@ -10,8 +10,11 @@
 /* Bytes of the request kept for user space: the request line and the first headers. */
 #define HTTP_BUF_SIZE 256
 
-/* Kinds of records in the ring buffer (first byte of every record). */
-#define RECORD_HTTP 1
+/* Kinds of records in the ring buffer (first byte of every record). A request is sent when it is read (server)
+ * or written (client), its response as a small record of its own; user space pairs them by (conn_id, seq). */
+#define RECORD_REQUEST  1   /* struct http_event, end_ns/status/resp_len 0 */
+#define RECORD_RESPONSE 2   /* struct http_response */
+#define RECORD_APPEND   3   /* struct http_append (request bytes of a later syscall) */
 
 /* Direction of a traced connection, seen from the traced process. */
 #define DIR_SERVER 1
@@ -22,17 +25,17 @@
 #define FLAG_PIPELINED     0x02   /* request arrived behind another one in the same read */
 
 /* Indices of the per-CPU counters in the `stats` array. */
-#define STAT_EVENTS        0  /* records submitted to the ring buffer */
-#define STAT_RINGBUF_FULL  1  /* records lost because the ring buffer had no room */
-#define STAT_INFLIGHT_FULL 2  /* requests not tracked because the in-flight map refused the insert */
-#define STAT_ORPHAN_RESP   3  /* responses seen with no matching request in flight */
+#define STAT_EVENTS        0  /* records submitted to the ring buffer (requests, responses, appends) */
+#define STAT_RINGBUF_FULL  1  /* requests lost because the ring buffer had no room (once per request) */
+#define STAT_APPEND_LOST   2  /* continuation records lost (their request is reported with fewer bytes) */
+#define STAT_ORPHAN_RESP   3  /* responses seen on a connection with no request waiting */
 #define STAT_WALK_FAILED   4  /* fd → socket walks that could not read kernel memory */
 #define STAT_PIPE_OVERFLOW 5  /* pipelined requests beyond MAX_PIPELINE in one read */
 #define STAT_COUNT         8
 
-/* One finished (or, in the in-flight map, unfinished) HTTP request/response pair. 352 bytes. */
+/* One request (RECORD_REQUEST), 352 bytes. User space completes it with the response's fields. */
 struct http_event {
-    __u8  kind;            /* RECORD_HTTP */
+    __u8  kind;            /* RECORD_REQUEST */
     __u8  direction;       /* DIR_SERVER or DIR_CLIENT */
     __u8  flags;           /* FLAG_* */
     __u8  family;          /* AF_INET (2) or AF_INET6 (10) of the socket */
@@ -55,12 +58,36 @@ struct http_event {
     __u8  buf[HTTP_BUF_SIZE];
 };
 
-/* Key of the in-flight map: one entry per request not yet answered. User space iterates it to expire
- * requests that never got a response (ebpf.http_request_timeout). */
-struct inflight_key {
-    __u64 conn_id;
+/* The response to request `seq` of connection `conn_id` (RECORD_RESPONSE), 32 bytes. Responses of a connection
+ * come in request order, so a response also tells user space that every earlier request of the connection was
+ * answered (one whose record was lost is then dropped, not expired as a 408). */
+struct http_response {
+    __u8  kind;            /* RECORD_RESPONSE */
+    __u8  pad;
+    __u16 status;          /* HTTP status, 0 when the status line was malformed */
     __u32 seq;
-    __u32 pad;
+    __u64 conn_id;
+    __u64 end_ns;          /* CLOCK_MONOTONIC: first response byte written (server) / read (client) */
+    __u32 resp_len;        /* bytes of the syscall that carried the status line */
+    __u32 pad2;
+};
+
+/* More bytes of request `seq` (RECORD_APPEND): a request split across syscalls, or its body. `len` is added to
+ * req_len; when the request's buffer was not full, `data_len` bytes for buf[data_off...] follow the header. */
+struct http_append {
+    __u8  kind;            /* RECORD_APPEND */
+    __u8  pad;
+    __u16 data_off;
+    __u16 data_len;
+    __u16 pad2;
+    __u32 seq;
+    __u32 len;
+    __u64 conn_id;
+};
+
+struct http_append_data {
+    struct http_append head;
+    __u8 data[HTTP_BUF_SIZE];
 };
 
 #endif

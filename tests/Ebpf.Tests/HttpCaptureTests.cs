@@ -40,7 +40,9 @@ public sealed class HttpCaptureTests
         });
         // Three curl runs, three connections.
         Assert.Equal(3, events.Select(e => e.ConnectionId).Distinct().Count());
-        Assert.Equal(3UL, capture.Stat(0));
+        // Two records per request: the request when it was read, its response when it was written.
+        Assert.Equal(6UL, capture.Stat(0));
+        Assert.Equal([0, 3, 3, 0], capture.RecordsByKind);
         Assert.Equal(0UL, capture.Stat(1));
     }
 
@@ -223,7 +225,7 @@ public sealed class HttpCaptureTests
     }
 
     [Fact]
-    public void UnansweredRequestWaitsInFlightAndUserSpaceExpiryWinsExactlyOnce()
+    public void ARequestIsSentWhenReadAndItsResponseLaterAsARecordOfItsOwn()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -232,7 +234,7 @@ public sealed class HttpCaptureTests
         capture.Trace(Environment.ProcessId);
 
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        // The client side is this process too; it connects but only the server side reads a request.
+        // The client side is this process too: its write of the request and the server side's read are both seen.
         client.Connect(IPAddress.Loopback, port);
         using var accepted = listener.AcceptSocket();
         var request = Clients.Request("GET", "/slow?never", port);
@@ -241,33 +243,39 @@ public sealed class HttpCaptureTests
         var n = accepted.Receive(buffer);
         Assert.Equal(request.Length, n);
 
-        // Both ends of the connection are in flight: the client's write and the server's read.
-        var found = new List<(InflightKey Key, HttpEvent Event)>();
-        foreach (var key in capture.Inflight.Keys)
+        // Unanswered: both requests have arrived in user space already, with no end and no status; nothing is paired.
+        Assert.Empty(capture.WaitFor(1, TimeSpan.FromSeconds(1)));
+        var pending = capture.Pending;
+        Assert.Equal(2, pending.Count);
+        var server = Assert.Single(pending, e => e.Direction == HttpEvent.Server);
+        var clientSide = Assert.Single(pending, e => e.Direction == HttpEvent.Client);
+        Assert.All(pending, e =>
         {
-            Assert.True(capture.Inflight.TryLookup(key, out var value));
-            unsafe
-            {
-                var bytes = new ReadOnlySpan<byte>(&value, sizeof(HttpEventNative)).ToArray();
-                found.Add((key, HttpEvent.Decode(bytes)));
-            }
-        }
-        var server = Assert.Single(found, f => f.Event.Direction == HttpEvent.Server && f.Event.Path == "/slow?never");
-        Assert.Equal(0UL, server.Event.EndNs);
-        Assert.Equal(port, server.Event.Local.Port);
+            Assert.Equal("/slow?never", e.Path);
+            Assert.Equal(0UL, e.EndNs);
+            Assert.Equal(0, e.Status);
+            Assert.Equal(0u, e.Seq);
+        });
+        Assert.Equal(port, server.Local.Port);
+        Assert.Equal(port, clientSide.Remote.Port);
 
-        // User space expires the server-side request first: it owns it now.
-        Assert.True(capture.Inflight.TryLookupAndDelete(server.Key, out _));
         accepted.Send(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
         var got = client.Receive(buffer);
         Assert.StartsWith("HTTP/1.1 200 OK", Encoding.ASCII.GetString(buffer, 0, got), StringComparison.Ordinal);
 
-        // Only the client-side pair is reported; the expired server request is not reported twice.
-        var events = capture.WaitFor(1);
-        var e = Assert.Single(events);
-        Assert.Equal(HttpEvent.Client, e.Direction);
-        Assert.Equal(200, e.Status);
-        Assert.Equal(1UL, capture.Stat(3)); // STAT_ORPHAN_RESP: the response found its request gone
+        // Each response record names its request by (connection id, number): two pairs, each once.
+        var events = capture.WaitFor(2);
+        Assert.Equal(2, events.Count);
+        Assert.Equal([HttpEvent.Server, HttpEvent.Client], events.Select(e => e.Direction).Order());
+        Assert.All(events, e =>
+        {
+            Assert.Equal(200, e.Status);
+            Assert.True(e.EndNs > e.StartNs);
+        });
+        Assert.Equal(server.ConnectionId, Assert.Single(events, e => e.Direction == HttpEvent.Server).ConnectionId);
+        Assert.Empty(capture.Pending);
+        Assert.Equal(0, capture.UnpairedResponses);
+        Assert.Equal(0UL, capture.Stat(3)); // STAT_ORPHAN_RESP
     }
 
     [Fact]

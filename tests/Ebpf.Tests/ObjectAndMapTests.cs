@@ -40,17 +40,17 @@ public sealed class ObjectAndMapTests
     public void AdjustmentsBeforeLoadAreAppliedAndChecked()
     {
         using var obj = HttpCapture.Open();
-        obj.SetMaxEntries("inflight", 64);
+        obj.SetMaxEntries("conns", 64);
         obj.SetGlobal("wakeup_data_bytes", 4096UL);
         Assert.Throws<ArgumentException>(() => obj.SetGlobal("wakeup_data_bytes", 1u));
         Assert.Throws<ArgumentException>(() => obj.SetGlobal("no_such_global", 1UL));
         Assert.Throws<ArgumentException>(() => obj.SetMaxEntries("no_such_map", 1));
         Assert.Throws<InvalidOperationException>(() => obj.GetMap<uint, ulong>("pid_filter"));
         obj.Load();
-        Assert.Throws<InvalidOperationException>(() => obj.SetMaxEntries("inflight", 8));
-        var inflight = obj.GetMap<InflightKey, InflightValue>("inflight");
-        Assert.Equal(64u, inflight.MaxEntries);
-        Assert.Equal(BpfMapType.Hash, inflight.Type);
+        Assert.Throws<InvalidOperationException>(() => obj.SetMaxEntries("conns", 8));
+        var conns = obj.GetMap<ulong, ConnState>("conns");
+        Assert.Equal(64u, conns.MaxEntries);
+        Assert.Equal(BpfMapType.LruHash, conns.Type);
         Assert.Throws<ArgumentException>(() => obj.GetMap<ulong, ulong>("pid_filter"));
         Assert.Throws<ArgumentException>(() => obj.GetMap<uint, byte>("pid_filter"));
     }
@@ -155,4 +155,11 @@ public sealed class ObjectAndMapTests
         Assert.All(perCpu, v => Assert.Equal(0UL, v));
         Assert.Throws<InvalidOperationException>(() => stats.TryLookup(0, out _));
     }
+}
+
+/// <summary>The size of <c>struct conn_state</c> (kernel-side only; its fields are not read here).</summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 64)]
+internal struct ConnState
+{
+    public ulong Id;
 }

@@ -26,14 +26,17 @@ foreach (var pid in pids)
     filter.Add(pid);
 var stats = obj.GetMap<uint, ulong>("stats");
 
-long events = 0, bytes = 0;
+long events = 0, bytes = 0, records = 0;
 var statuses = new long[600];
 using var reader = obj.OpenRingBuffer("events", record =>
 {
-    events++;
+    records++;
     bytes += record.Length;
-    // status at offset 48 of struct http_event (bpf/http_capture.h)
-    var status = MemoryMarshal.Read<ushort>(record[48..]);
+    // A response record (kind 2, struct http_response in bpf/http_capture.h) per answered request; status at offset 2.
+    if (record[0] != 2)
+        return;
+    events++;
+    var status = MemoryMarshal.Read<ushort>(record[2..]);
     statuses[status < 600 ? status : 0]++;
 });
 var program = obj.GetProgram("river_sys_exit");
@@ -69,7 +72,7 @@ ulong Sum(uint index)
     return total;
 }
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"events={events} {string.Join(' ', statuses.Select((n, s) => (n, s)).Where(x => x.n > 0).Select(x => $"status{x.s}={x.n}"))} bytes={bytes} submitted={Sum(0)} lost_ringbuf_full={Sum(1)} lost_inflight_full={Sum(2)} orphan_responses={Sum(3)} pipeline_overflow={Sum(5)} prog_runs={runs} prog_run_ns={runNs} ns_per_run={(runs == 0 ? 0 : runNs / runs)} prog_ns_per_event={(events == 0 ? 0 : runNs / (ulong)events)}"));
+    $"events={events} records={records} {string.Join(' ', statuses.Select((n, s) => (n, s)).Where(x => x.n > 0).Select(x => $"status{x.s}={x.n}"))} bytes={bytes} submitted={Sum(0)} lost_ringbuf_full={Sum(1)} lost_continuations={Sum(2)} orphan_responses={Sum(3)} pipeline_overflow={Sum(5)} prog_runs={runs} prog_run_ns={runNs} ns_per_run={(runs == 0 ? 0 : runNs / runs)} prog_ns_per_event={(events == 0 ? 0 : runNs / (ulong)events)}"));
 return 0;
 
 // The floor: two raw tracepoints that test the PID bitmap and return. Prints their kernel run statistics.

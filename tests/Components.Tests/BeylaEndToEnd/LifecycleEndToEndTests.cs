@@ -183,14 +183,14 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
 
         var before = OwnBpfObjects.Snapshot();
         // A hash map of zero entries is refused by the kernel at load time (EINVAL): the same path as a verifier rejection.
-        using var source = new EbpfHttpEventSource(new EbpfSourceOptions { Capture = new HttpCaptureOptions(MaxInflightRequests: 0) }, NullLogger.Instance);
+        using var source = new EbpfHttpEventSource(new EbpfSourceOptions { Capture = new HttpCaptureOptions(MaxConnections: 0) }, NullLogger.Instance);
         source.SetPids([Environment.ProcessId]);
         await source.RunAsync((in HttpRequestEvent _) => { }, _ => { }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
 
         var health = source.CurrentHealth;
         output.WriteLine($"{health.State}: {health.Message}");
         Assert.Equal(HealthState.Unhealthy, health.State);
-        Assert.Contains("inflight", health.Message, StringComparison.Ordinal);
+        Assert.Contains("conns", health.Message, StringComparison.Ordinal);
         Assert.False(source.IsRunning);
         var left = Ours(before);
         Assert.Empty(left.Programs);

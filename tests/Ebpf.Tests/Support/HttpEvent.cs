@@ -4,10 +4,14 @@ using System.Text;
 
 namespace River.Ebpf.Tests.Support;
 
-/// <summary>Byte-for-byte mirror of <c>struct http_event</c> in bpf/http_capture.h (352 bytes).</summary>
+/// <summary>Byte-for-byte mirror of <c>struct http_event</c> in bpf/http_capture.h (352 bytes): a request record.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct HttpEventNative
 {
+    public const byte KindRequest = 1;
+    public const byte KindResponse = 2;
+    public const byte KindAppend = 3;
+
     public byte Kind;
     public byte Direction;
     public byte Flags;
@@ -29,6 +33,56 @@ internal unsafe struct HttpEventNative
     public uint Seq;
     public uint Reserved;
     public fixed byte Buffer[256];
+
+    public static HttpEventNative Read(ReadOnlySpan<byte> record)
+    {
+        if (record.Length < sizeof(HttpEventNative))
+            throw new InvalidDataException($"record of {record.Length} bytes is shorter than http_event");
+        return MemoryMarshal.Read<HttpEventNative>(record);
+    }
+
+    /// <summary>Adds a continuation record's length and bytes.</summary>
+    public void Append(HttpAppendNative append, ReadOnlySpan<byte> data)
+    {
+        RequestLength += append.Length;
+        Flags |= HttpEvent.FlagSplit;
+        if (append.DataOffset != BufferLength)
+            return;
+        var n = Math.Min(Math.Min(append.DataLength, data.Length), 256 - append.DataOffset);
+        fixed (byte* buffer = Buffer)
+            data[..n].CopyTo(new Span<byte>(buffer + append.DataOffset, n));
+        BufferLength = (ushort)(append.DataOffset + n);
+    }
+}
+
+/// <summary>Mirror of <c>struct http_response</c> (32 bytes).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct HttpResponseNative
+{
+    public byte Kind;
+    public byte Pad;
+    public ushort Status;
+    public uint Seq;
+    public ulong ConnId;
+    public ulong EndNs;
+    public uint ResponseLength;
+    public uint Pad2;
+}
+
+/// <summary>Mirror of <c>struct http_append</c> (24 bytes; its captured bytes follow).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct HttpAppendNative
+{
+    public const int Size = 24;
+
+    public byte Kind;
+    public byte Pad;
+    public ushort DataOffset;
+    public ushort DataLength;
+    public ushort Pad2;
+    public uint Seq;
+    public uint Length;
+    public ulong ConnId;
 }
 
 /// <summary>A decoded capture event, for assertions.</summary>
@@ -42,11 +96,8 @@ internal sealed record HttpEvent(
     public const int FlagSplit = 1;
     public const int FlagPipelined = 2;
 
-    public static unsafe HttpEvent Decode(ReadOnlySpan<byte> record)
+    public static unsafe HttpEvent From(HttpEventNative e)
     {
-        if (record.Length < sizeof(HttpEventNative))
-            throw new InvalidDataException($"record of {record.Length} bytes is shorter than http_event");
-        var e = MemoryMarshal.Read<HttpEventNative>(record);
         var text = Encoding.ASCII.GetString(new ReadOnlySpan<byte>(e.Buffer, Math.Min((int)e.BufferLength, 256)));
         var firstSpace = text.IndexOf(' ', StringComparison.Ordinal);
         var method = firstSpace > 0 ? text[..firstSpace] : text;

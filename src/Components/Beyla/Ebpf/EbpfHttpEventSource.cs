@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using River.Components.Beyla.Ebpf.Native;
 using River.Ebpf;
@@ -16,8 +17,8 @@ public sealed record EbpfSourceOptions
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long a request may wait in the kernel's in-flight map when <see cref="RequestTimeout"/> is zero: it is
-    /// then removed silently, so connections that died mid-request cannot fill the map.
+    /// How long a request may wait for its response when <see cref="RequestTimeout"/> is zero: it is then removed
+    /// silently, so connections that died mid-request cannot fill the table of pending requests.
     /// </summary>
     public TimeSpan HousekeepingTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -49,20 +50,20 @@ public sealed record EbpfSourceOptions
         };
     }
 
-    /// <summary>The timeout the in-flight sweep uses: the configured one, or the housekeeping one when disabled.</summary>
+    /// <summary>The timeout the pending-request sweep uses: the configured one, or the housekeeping one when disabled.</summary>
     public TimeSpan EffectiveExpiryTimeout => RequestTimeout > TimeSpan.Zero ? RequestTimeout : HousekeepingTimeout;
 
-    /// <summary>How often the in-flight map is swept: a quarter of the timeout, between 100 ms and 5 s.</summary>
+    /// <summary>How often pending requests are swept: a quarter of the timeout, between 100 ms and 5 s.</summary>
     public TimeSpan ExpiryInterval =>
         TimeSpan.FromTicks(Math.Clamp(EffectiveExpiryTimeout.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(5).Ticks));
 }
 
 /// <summary>
 /// The kernel event source of <c>beyla.ebpf</c>: loads <see cref="HttpCaptureProgram"/>, keeps its PID filter equal to
-/// the discovered processes, polls its ring buffer on a dedicated thread and hands each record to the tracer as an
-/// <see cref="HttpRequestEvent"/> (converted on the stack: nothing is allocated per event). The same thread sweeps the
-/// in-flight map for <c>http_request_timeout</c> (expired requests become 408s) and reads the per-CPU counters for
-/// lost events. A program the kernel refuses makes the source unhealthy with the verifier's message. Every native
+/// the discovered processes, polls its ring buffer on a dedicated thread, pairs each request record with its response
+/// record (<see cref="PendingRequests"/>) and hands the pair to the tracer as an <see cref="HttpRequestEvent"/>
+/// (converted on the stack: nothing is allocated per event). The same thread sweeps the pending requests for
+/// <c>http_request_timeout</c> (expired requests become 408s) and reads the per-CPU counters for lost events. A program the kernel refuses makes the source unhealthy with the verifier's message. Every native
 /// handle is released when <see cref="RunAsync"/> ends (cancellation) or the source is disposed.
 /// </summary>
 public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
@@ -74,6 +75,9 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
     private readonly HashSet<int> _traced = [];
     private readonly RingBufferHandler _onRecord;
     private readonly Action<HttpEventNative> _onExpired;
+    private readonly PendingRequests _pending;
+    private long _refused;
+    private long _orphans;
     private HttpCaptureProgram? _program;
     private ComponentHealth _health = ComponentHealth.Healthy("eBPF capture starting");
     private HttpRequestEventHandler? _onRequest;
@@ -93,6 +97,7 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
         // Cached once: the ring-buffer callback and the expiry callback must not allocate per call.
         _onRecord = OnRecord;
         _onExpired = OnExpired;
+        _pending = new PendingRequests((int)Math.Max(1u, options.Capture.MaxInflightRequests));
     }
 
     /// <summary>The factory <see cref="BeylaComponent.EventSourceFactory"/> uses by default.</summary>
@@ -102,8 +107,14 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
     /// <summary>Records delivered to the tracer so far (expired requests included).</summary>
     public long Events => Interlocked.Read(ref _events);
 
-    /// <summary>Requests reported as 408 by the in-flight sweep so far.</summary>
+    /// <summary>Requests reported as 408 by the pending-request sweep so far.</summary>
     public long ExpiredRequests => Interlocked.Read(ref _expired);
+
+    /// <summary>Requests not tracked because <see cref="HttpCaptureOptions.MaxInflightRequests"/> were waiting already.</summary>
+    public long RefusedRequests => Interlocked.Read(ref _refused);
+
+    /// <summary>Response records whose request was not waiting (expired already, refused, or its record lost).</summary>
+    public long OrphanResponses => Interlocked.Read(ref _orphans);
 
     /// <summary>True while the program is loaded and attached.</summary>
     public bool IsRunning
@@ -216,14 +227,17 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
             var nextExpiry = _options.ExpiryInterval;
             var nextStats = _options.StatsInterval;
             var lastLossAt = TimeSpan.MinValue;
-            ulong lostSeen = 0, refusedSeen = 0;
+            ulong lostSeen = 0;
+            long refusedSeen = 0;
             while (!token.IsCancellationRequested)
             {
                 reader.Poll(_options.PollTimeout);
                 var now = clock.Elapsed;
                 if (now >= nextExpiry)
                 {
-                    program.ExpireInflight(_options.EffectiveExpiryTimeout, _onExpired);
+                    var monotonic = BpfClock.MonotonicNanoseconds();
+                    var timeoutNs = (ulong)_options.EffectiveExpiryTimeout.Ticks * 100;
+                    _pending.Expire(monotonic > timeoutNs ? monotonic - timeoutNs : 0, _onExpired);
                     nextExpiry = now + _options.ExpiryInterval;
                 }
 
@@ -232,9 +246,10 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
                     nextStats = now + _options.StatsInterval;
                     var stats = program.ReadStats();
                     var lost = stats.LostRingBufferFull - lostSeen;
-                    var refused = stats.LostInflightFull - refusedSeen;
+                    var refusedTotal = RefusedRequests;
+                    var refused = refusedTotal - refusedSeen;
                     lostSeen = stats.LostRingBufferFull;
-                    refusedSeen = stats.LostInflightFull;
+                    refusedSeen = refusedTotal;
                     if (lost > 0)
                     {
                         onLost((long)lost);
@@ -243,8 +258,8 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
                     if (lost > 0 || refused > 0)
                     {
                         lastLossAt = now;
-                        var message = $"eBPF events lost: {stats.LostRingBufferFull} records dropped because the ring buffer was full, " +
-                            $"{stats.LostInflightFull} requests not tracked because the in-flight map was full";
+                        var message = $"eBPF events lost: {stats.LostRingBufferFull} requests dropped because the ring buffer was full, " +
+                            $"{refusedTotal} requests not tracked because {_pending.Capacity} requests were waiting for a response already";
                         _logger.LogWarning("{Message} ({Lost} and {Refused} in the last {Interval})", message, lost, refused, _options.StatsInterval);
                         SetHealth(ComponentHealth.Healthy(message));
                     }
@@ -342,14 +357,45 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
 
     private void OnRecord(ReadOnlySpan<byte> record)
     {
-        if (record.Length < HttpEventNative.Size)
+        switch (record.IsEmpty ? 0 : record[0])
         {
-            Interlocked.Increment(ref _handlerErrors);
+            case HttpEventNative.KindRequest when record.Length >= HttpEventNative.Size:
+                if (!_pending.TryAdd(MemoryMarshal.AsRef<HttpEventNative>(record)))
+                {
+                    Interlocked.Increment(ref _refused);
+                }
+
+                break;
+            case HttpEventNative.KindResponse when record.Length >= HttpResponseNative.Size:
+                OnResponse(in MemoryMarshal.AsRef<HttpResponseNative>(record));
+                break;
+            case HttpEventNative.KindAppend when record.Length >= HttpAppendNative.Size:
+                // A continuation of a request no longer waiting (expired, or refused) has nothing to add to.
+                _pending.TryAppend(in MemoryMarshal.AsRef<HttpAppendNative>(record), record[HttpAppendNative.Size..]);
+                break;
+            default:
+                Interlocked.Increment(ref _handlerErrors);
+                break;
+        }
+    }
+
+    private void OnResponse(in HttpResponseNative response)
+    {
+        // Responses of a connection come in request order: requests still waiting with lower numbers lost their
+        // response record (counted by the kernel as lost), so they are answered, not expired as 408s later.
+        _pending.DropAnsweredBefore(response.ConnectionId, response.Seq);
+        if (!_pending.TryTake(response.ConnectionId, response.Seq, out var request))
+        {
+            // Expired already (a response after http_request_timeout), refused when the table was full, or the
+            // request record was lost: the request was reported, counted, or is in the lost-events count.
+            Interlocked.Increment(ref _orphans);
             return;
         }
 
-        var native = HttpEventNative.Read(record);
-        Deliver(in native);
+        request.EndNs = response.EndNs;
+        request.Status = response.Status;
+        request.ResponseLength = response.ResponseLength;
+        Deliver(in request);
     }
 
     private void OnExpired(HttpEventNative request)

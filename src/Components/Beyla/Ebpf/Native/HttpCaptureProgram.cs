@@ -3,13 +3,19 @@ using River.Ebpf;
 namespace River.Components.Beyla.Ebpf.Native;
 
 /// <summary>Sizing and batching of the HTTP capture program (from the <c>ebpf</c> block).</summary>
-/// <param name="WakeupLength">Events to accumulate before waking the reader (<c>wakeup_len</c>); 0 wakes per event.</param>
+/// <param name="WakeupLength">
+/// Requests to accumulate before waking the reader (<c>wakeup_len</c>), counted in ring-buffer bytes as
+/// <see cref="HttpEventNative.BytesPerRequest"/> each; 0 wakes per record.
+/// </param>
 /// <param name="RingBufferBytes">
 /// Ring buffer size: a power of two, a multiple of the page size. 16 MiB (about 47 000 records) holds more than a
 /// second of nginx at full speed on two cores, so a reader thread descheduled on a loaded machine loses nothing;
 /// 1 MiB lost 8 % of the records of a 3 s wrk run here under load.
 /// </param>
-/// <param name="MaxInflightRequests">Requests awaiting a response that are tracked at once (LRU beyond).</param>
+/// <param name="MaxInflightRequests">
+/// Requests awaiting a response that user space holds at once (<see cref="PendingRequests"/>); further ones are
+/// counted as not tracked until older ones are answered or expire.
+/// </param>
 /// <param name="MaxConnections">Connections (and non-socket fds) of traced processes remembered at once (LRU).</param>
 public sealed record HttpCaptureOptions(
     uint WakeupLength = 0,
@@ -18,19 +24,24 @@ public sealed record HttpCaptureOptions(
     uint MaxConnections = 16384);
 
 /// <summary>Totals of the capture program's per-CPU counters.</summary>
-/// <param name="Events">Records submitted to the ring buffer.</param>
-/// <param name="LostRingBufferFull">Records lost because the ring buffer had no room.</param>
-/// <param name="LostInflightFull">Requests not tracked because the in-flight map refused the insert.</param>
-/// <param name="OrphanResponses">Responses whose request was gone (expired by user space, evicted, or unseen).</param>
+/// <param name="Events">Records submitted to the ring buffer (requests, responses and continuations).</param>
+/// <param name="LostRingBufferFull">
+/// Requests lost because the ring buffer had no room, each counted once: its request record was not sent (the
+/// last eighth of the ring is kept for the responses of requests already sent, and a lost request's response is not
+/// sent), or, rarely, its response record was not.
+/// </param>
+/// <param name="LostContinuations">Continuation records lost (their request is reported with fewer bytes).</param>
+/// <param name="OrphanResponses">Responses on a connection with no request waiting (its request was unseen).</param>
 /// <param name="WalkFailures">fd → socket walks that could not read kernel memory.</param>
 /// <param name="PipelineOverflow">Pipelined requests beyond 8 in one read.</param>
-public sealed record HttpCaptureStats(ulong Events, ulong LostRingBufferFull, ulong LostInflightFull,
+public sealed record HttpCaptureStats(ulong Events, ulong LostRingBufferFull, ulong LostContinuations,
     ulong OrphanResponses, ulong WalkFailures, ulong PipelineOverflow);
 
 /// <summary>
 /// The HTTP/1.x capture program (bpf/http_capture.bpf.c) embedded in this assembly: loaded, attached to the raw
-/// tracepoint <c>sys_exit</c>, with its PID filter, ring buffer, in-flight map and counters. Disposing it
-/// detaches the program and frees every map.
+/// tracepoint <c>sys_exit</c>, with its PID filter, ring buffer and counters. Its records are requests, responses
+/// and continuations, paired by the reader (<see cref="PendingRequests"/>). Disposing it detaches the program and
+/// frees every map.
 /// </summary>
 public sealed class HttpCaptureProgram : IDisposable
 {
@@ -39,7 +50,6 @@ public sealed class HttpCaptureProgram : IDisposable
 
     private readonly BpfObject _object;
     private readonly BpfBitmap _pidFilter;
-    private readonly BpfMap<InflightKey, InflightValue> _inflight;
     private readonly BpfMap<uint, ulong> _stats;
     private readonly BpfLink _link;
 
@@ -47,7 +57,6 @@ public sealed class HttpCaptureProgram : IDisposable
     {
         _object = obj;
         _pidFilter = new BpfBitmap(obj.GetMap<uint, ulong>("pid_filter"));
-        _inflight = obj.GetMap<InflightKey, InflightValue>("inflight");
         _stats = obj.GetMap<uint, ulong>("stats");
         _link = obj.GetProgram("river_sys_exit").Attach();
     }
@@ -66,9 +75,8 @@ public sealed class HttpCaptureProgram : IDisposable
         var obj = BpfObject.OpenEmbedded(typeof(HttpCaptureProgram).Assembly, ResourceName);
         try
         {
-            obj.SetGlobal("wakeup_data_bytes", (ulong)options.WakeupLength * HttpEventNative.Size);
+            obj.SetGlobal("wakeup_data_bytes", (ulong)options.WakeupLength * HttpEventNative.BytesPerRequest);
             obj.SetMaxEntries("events", options.RingBufferBytes);
-            obj.SetMaxEntries("inflight", options.MaxInflightRequests);
             obj.SetMaxEntries("conns", options.MaxConnections);
             // The PID filter is a bitmap: one bit per possible PID of this machine.
             obj.SetMaxEntries("pid_filter", BpfBitmap.WordsFor(ReadPidMax()));
@@ -105,36 +113,12 @@ public sealed class HttpCaptureProgram : IDisposable
         }
     }
 
-    /// <summary>Opens a reader of the event ring buffer; each record is an <see cref="HttpEventNative"/>.</summary>
-    public RingBufferReader OpenReader(RingBufferHandler handler) => _object.OpenRingBuffer("events", handler);
-
     /// <summary>
-    /// Removes requests that have waited longer than <paramref name="timeout"/> for a response and hands each to
-    /// <paramref name="expired"/> (for <c>http_request_timeout</c>: report it with status 408). Removal is atomic,
-    /// so a response arriving at the same moment is reported either by the kernel or here, never both.
-    /// Returns how many expired.
+    /// Opens a reader of the event ring buffer. Each record starts with its kind: a request
+    /// (<see cref="HttpEventNative"/>), a response (<see cref="HttpResponseNative"/>) or a continuation
+    /// (<see cref="HttpAppendNative"/> and its bytes).
     /// </summary>
-    public int ExpireInflight(TimeSpan timeout, Action<HttpEventNative> expired)
-    {
-        ArgumentNullException.ThrowIfNull(expired);
-        var cutoff = BpfClock.MonotonicNanoseconds() - (ulong)timeout.Ticks * 100;
-        var stale = new List<InflightKey>();
-        foreach (var key in _inflight.Keys)
-        {
-            if (_inflight.TryLookup(key, out var value) && value.Event.StartNs < cutoff)
-                stale.Add(key);
-        }
-        var count = 0;
-        foreach (var key in stale)
-        {
-            if (_inflight.TryLookupAndDelete(key, out var value))
-            {
-                expired(value.Event);
-                count++;
-            }
-        }
-        return count;
-    }
+    public RingBufferReader OpenReader(RingBufferHandler handler) => _object.OpenRingBuffer("events", handler);
 
     /// <summary>Sums the per-CPU counters.</summary>
     public HttpCaptureStats ReadStats()

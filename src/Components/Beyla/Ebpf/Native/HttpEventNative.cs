@@ -4,9 +4,10 @@ using System.Runtime.InteropServices;
 namespace River.Components.Beyla.Ebpf.Native;
 
 /// <summary>
-/// Byte-for-byte mirror of <c>struct http_event</c> in bpf/http_capture.h: one ring-buffer record of the HTTP
-/// capture program, and the value of its in-flight map. Field order and sizes are a wire format; the
-/// <see cref="Size"/> check in <see cref="HttpCaptureProgram.Start"/> guards it.
+/// Byte-for-byte mirror of <c>struct http_event</c> in bpf/http_capture.h: the ring-buffer record of a request
+/// (<see cref="KindRequest"/>), sent when the request is read (server) or written (client); user space completes it
+/// with its <see cref="HttpResponseNative"/> (see <see cref="PendingRequests"/>). Field order and sizes are a wire
+/// format; the <see cref="Size"/> check in <see cref="HttpCaptureProgram.Start"/> guards it.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct HttpEventNative
@@ -14,11 +15,24 @@ public struct HttpEventNative
     /// <summary>Size of the C struct.</summary>
     public const int Size = 352;
 
-    /// <summary>Record kind: 1 for an HTTP request/response pair.</summary>
+    /// <summary>Record kind of a request (<c>RECORD_REQUEST</c>).</summary>
+    public const byte KindRequest = 1;
+    /// <summary>Record kind of a response (<c>RECORD_RESPONSE</c>, <see cref="HttpResponseNative"/>).</summary>
+    public const byte KindResponse = 2;
+    /// <summary>Record kind of a continuation (<c>RECORD_APPEND</c>, <see cref="HttpAppendNative"/>).</summary>
+    public const byte KindAppend = 3;
+
+    /// <summary>
+    /// Ring-buffer bytes one answered request takes: its record, its response record and their 8-byte headers
+    /// (the unit of the wake-up length).
+    /// </summary>
+    public const int BytesPerRequest = Size + 8 + HttpResponseNative.Size + 8;
+
+    /// <summary>Record kind: <see cref="KindRequest"/>.</summary>
     public byte Kind;
     /// <summary>1 server (the process read the request), 2 client (it wrote the request).</summary>
     public byte Direction;
-    /// <summary>Bit 0: request gathered from several syscalls; bit 1: pipelined behind another request.</summary>
+    /// <summary>Bit 0 (<see cref="FlagSplit"/>): request gathered from several syscalls; bit 1: pipelined behind another request.</summary>
     public byte Flags;
     /// <summary>AF_INET (2) or AF_INET6 (10).</summary>
     public byte Family;
@@ -61,6 +75,27 @@ public struct HttpEventNative
     public const byte DirectionServer = 1;
     /// <summary>Direction value of a client-side record.</summary>
     public const byte DirectionClient = 2;
+    /// <summary>Flag of a request whose bytes came from more than one syscall.</summary>
+    public const byte FlagSplit = 1;
+
+    /// <summary>
+    /// Adds a continuation: its length to <see cref="RequestLength"/>, and its captured bytes at their offset of
+    /// <see cref="Buffer"/> (bounded by the buffer, whatever the record claims).
+    /// </summary>
+    public void Append(in HttpAppendNative append, ReadOnlySpan<byte> data)
+    {
+        RequestLength += append.Length;
+        Flags |= FlagSplit;
+        int offset = append.DataOffset;
+        if (offset != BufferLength || offset >= HttpRequestEvent.MaxCapturedBytes)
+        {
+            return;
+        }
+
+        var n = Math.Min(Math.Min((int)append.DataLength, data.Length), HttpRequestEvent.MaxCapturedBytes - offset);
+        data[..n].CopyTo(((Span<byte>)Buffer)[offset..]);
+        BufferLength = (ushort)(offset + n);
+    }
 
     /// <summary>Reinterprets a ring-buffer record (no copy of the bytes beyond the struct read).</summary>
     /// <exception cref="ArgumentException">The record is shorter than the struct.</exception>
@@ -101,6 +136,62 @@ public struct HttpEventNative
     }
 }
 
+/// <summary>
+/// Mirror of <c>struct http_response</c>: the response to request <see cref="Seq"/> of connection
+/// <see cref="ConnectionId"/> (record kind <see cref="HttpEventNative.KindResponse"/>).
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct HttpResponseNative
+{
+    /// <summary>Size of the C struct.</summary>
+    public const int Size = 32;
+
+    /// <summary><see cref="HttpEventNative.KindResponse"/>.</summary>
+    public byte Kind;
+    /// <summary>Zero.</summary>
+    public byte Pad;
+    /// <summary>HTTP status, 0 when the status line was malformed.</summary>
+    public ushort Status;
+    /// <summary>Number of the answered request on its connection.</summary>
+    public uint Seq;
+    /// <summary>Connection id.</summary>
+    public ulong ConnectionId;
+    /// <summary>CLOCK_MONOTONIC ns of the first response byte.</summary>
+    public ulong EndNs;
+    /// <summary>Bytes of the syscall that carried the status line.</summary>
+    public uint ResponseLength;
+    /// <summary>Zero.</summary>
+    public uint Pad2;
+}
+
+/// <summary>
+/// Mirror of <c>struct http_append</c>: more bytes of request <see cref="Seq"/> (record kind
+/// <see cref="HttpEventNative.KindAppend"/>); <see cref="DataLength"/> captured bytes follow the 24-byte header.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct HttpAppendNative
+{
+    /// <summary>Size of the C struct (the header).</summary>
+    public const int Size = 24;
+
+    /// <summary><see cref="HttpEventNative.KindAppend"/>.</summary>
+    public byte Kind;
+    /// <summary>Zero.</summary>
+    public byte Pad;
+    /// <summary>Offset in the request's buffer where the captured bytes go.</summary>
+    public ushort DataOffset;
+    /// <summary>Captured bytes behind the header.</summary>
+    public ushort DataLength;
+    /// <summary>Zero.</summary>
+    public ushort Pad2;
+    /// <summary>Number of the request on its connection.</summary>
+    public uint Seq;
+    /// <summary>Bytes the syscall added to the request.</summary>
+    public uint Length;
+    /// <summary>Connection id.</summary>
+    public ulong ConnectionId;
+}
+
 /// <summary>16 address bytes.</summary>
 [InlineArray(16)]
 public struct Address16
@@ -113,18 +204,4 @@ public struct Address16
 public struct RequestBytes256
 {
     private byte _first;
-}
-
-/// <summary>Key of the in-flight map (<c>struct inflight_key</c>).</summary>
-[StructLayout(LayoutKind.Sequential)]
-public readonly record struct InflightKey(ulong ConnectionId, uint Seq, uint Pad);
-
-/// <summary>Value of the in-flight map (<c>struct inflight_req</c>): the event plus append slack.</summary>
-[StructLayout(LayoutKind.Sequential)]
-public struct InflightValue
-{
-    /// <summary>The request so far (EndNs and Status are 0).</summary>
-    public HttpEventNative Event;
-    /// <summary>Room the kernel side needs for bounded appends; never meaningful.</summary>
-    public RequestBytes256 Slack;
 }

@@ -1,0 +1,111 @@
+using System.Text;
+using River.Components.Beyla.Ebpf.Native;
+
+namespace River.Components.Tests.Beyla;
+
+/// <summary>Pairing of the capture program's request and response records in user space.</summary>
+public class PendingRequestsTests
+{
+    private static HttpEventNative Request(ulong connection, uint seq, ulong startNs, string text = "GET /a HTTP/1.1\r\n")
+    {
+        var e = new HttpEventNative
+        {
+            Kind = HttpEventNative.KindRequest,
+            ConnectionId = connection,
+            Seq = seq,
+            StartNs = startNs,
+            RequestLength = (uint)text.Length,
+            BufferLength = (ushort)text.Length,
+        };
+        Encoding.ASCII.GetBytes(text).CopyTo((Span<byte>)e.Buffer);
+        return e;
+    }
+
+    [Fact]
+    public void AResponseTakesItsRequestOnceAndNeverAgain()
+    {
+        var table = new PendingRequests(4);
+        Assert.True(table.TryAdd(Request(7, 0, 100)));
+        Assert.True(table.TryAdd(Request(7, 1, 110)));
+        Assert.True(table.TryAdd(Request(8, 0, 120)));
+        Assert.Equal(3, table.Count);
+
+        Assert.True(table.TryTake(7, 1, out var taken));
+        Assert.Equal(110UL, taken.StartNs);
+        Assert.False(table.TryTake(7, 1, out _));
+        Assert.Equal(2, table.Count);
+    }
+
+    [Fact]
+    public void AnExpiredRequestIsHandedOutOnceAndItsLateResponseFindsNothing()
+    {
+        var table = new PendingRequests(4);
+        table.TryAdd(Request(1, 0, 1_000));
+        table.TryAdd(Request(1, 1, 5_000));
+        var expired = new List<HttpEventNative>();
+
+        Assert.Equal(1, table.Expire(2_000, expired.Add));
+        Assert.Equal(1_000UL, Assert.Single(expired).StartNs);
+        Assert.Equal(0, table.Expire(2_000, expired.Add));
+        Assert.False(table.TryTake(1, 0, out _));
+        Assert.True(table.TryTake(1, 1, out _));
+    }
+
+    [Fact]
+    public void AFullTableRefusesAndTakesAgainOnceASlotIsFree()
+    {
+        var table = new PendingRequests(2);
+        Assert.True(table.TryAdd(Request(1, 0, 1)));
+        Assert.True(table.TryAdd(Request(1, 1, 2)));
+        Assert.False(table.TryAdd(Request(1, 2, 3)));
+        Assert.Equal(2, table.Count);
+        Assert.True(table.TryTake(1, 0, out _));
+        Assert.True(table.TryAdd(Request(1, 2, 3)));
+        // The same key twice is refused rather than overwriting the waiting request.
+        Assert.False(table.TryAdd(Request(1, 2, 4)));
+    }
+
+    [Fact]
+    public void AResponseDropsTheEarlierRequestsOfItsConnectionWhoseResponsesWereLost()
+    {
+        var table = new PendingRequests(8);
+        foreach (var seq in new uint[] { 0, 2, 3, 4 })
+        {
+            table.TryAdd(Request(3, seq, seq));
+        }
+
+        table.TryAdd(Request(9, 3, 9));
+        // The response to seq 4 drops 3 and 2; it stops at the gap (1 was answered), so 0 stays for its own fate.
+        Assert.Equal(2, table.DropAnsweredBefore(3, 4));
+        Assert.True(table.TryTake(3, 4, out _));
+        Assert.True(table.TryTake(3, 0, out _));
+        Assert.Equal(0, table.DropAnsweredBefore(3, 0));
+        Assert.True(table.TryTake(9, 3, out _)); // another connection's request with the same number is untouched
+        Assert.Equal(0, table.Count);
+    }
+
+    [Fact]
+    public void ContinuationsAddLengthAndCapturedBytesAtTheirOffset()
+    {
+        var table = new PendingRequests(2);
+        table.TryAdd(Request(5, 0, 1, "GET /split"));
+        var append = new HttpAppendNative
+        {
+            Kind = HttpEventNative.KindAppend,
+            ConnectionId = 5,
+            Seq = 0,
+            Length = 100,
+            DataOffset = 10,
+            DataLength = 11,
+        };
+        Assert.True(table.TryAppend(append, " HTTP/1.1\r\n"u8));
+        // A continuation for an offset that does not follow the captured bytes adds its length only.
+        Assert.True(table.TryAppend(append with { Length = 5, DataOffset = 3, DataLength = 2 }, "xx"u8));
+        Assert.False(table.TryAppend(append with { Seq = 1 }, "zz"u8));
+
+        Assert.True(table.TryTake(5, 0, out var request));
+        Assert.Equal(115u, request.RequestLength);
+        Assert.Equal(HttpEventNative.FlagSplit, request.Flags);
+        Assert.Equal("GET /split HTTP/1.1\r\n", Encoding.ASCII.GetString(((ReadOnlySpan<byte>)request.Buffer)[..request.BufferLength]));
+    }
+}

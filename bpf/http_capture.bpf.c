@@ -276,17 +276,20 @@ static __always_inline struct conn_state *get_conn(__u32 tgid, __s32 fd)
     return bpf_map_lookup_elem(&conns, &key);
 }
 
-/* Submits a record, waking the reader only once wakeup_data_bytes wait (when set). */
-static __always_inline void submit(void *record, __u64 size)
+/* Submits a record, waking the reader only once wakeup_data_bytes wait (when set). `waiting` is the ring's
+ * unconsumed bytes before this record. */
+static __always_inline void submit_after(void *record, __u64 size, __u64 waiting)
 {
     __u64 flags = 0;
-    if (wakeup_data_bytes) {
-        flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= wakeup_data_bytes
-                    ? BPF_RB_FORCE_WAKEUP
-                    : BPF_RB_NO_WAKEUP;
-    }
+    if (wakeup_data_bytes)
+        flags = waiting + size >= wakeup_data_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
     bpf_ringbuf_submit(record, flags);
     count(STAT_EVENTS);
+}
+
+static __always_inline void submit(void *record, __u64 size)
+{
+    submit_after(record, size, wakeup_data_bytes ? bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) : 0);
 }
 
 /* Copies 256 bytes as 32 words: a fixed size so the verifier sees the bounds, words so it is 32 loads and not 256.
@@ -361,7 +364,7 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
     }
     e->buf_len = n;
     conn->last_buf_len = n;
-    submit(e, sizeof(struct http_event));
+    submit_after(e, sizeof(struct http_event), used);
     return 1;
 }
 

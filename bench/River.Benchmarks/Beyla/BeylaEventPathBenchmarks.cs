@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Prometheus;
 using River.Components.Beyla;
 using River.Components.Beyla.Discovery;
+using River.Components.Beyla.Ebpf.Native;
 using River.Components.Beyla.Routes;
 
 namespace River.Benchmarks.Beyla;
@@ -30,6 +31,10 @@ public class BeylaEventPathBenchmarks
     private static readonly ushort[] Statuses = [200, 200, 201, 304, 200, 204, 200, 500];
 
     private HttpRequestEvent[] _events = [];
+    private HttpEventNative[] _requests = [];
+    private HttpResponseNative[] _responses = [];
+    private PendingRequests _pending = null!;
+    private uint _seq;
     private BeylaTracer _tracer = null!;
     private RouteClassifier _routes = null!;
 
@@ -59,6 +64,37 @@ public class BeylaEventPathBenchmarks
         {
             _tracer.Process(in e);
         }
+
+        // The same requests as the kernel sends them: a request record, then a response record naming it.
+        _pending = new PendingRequests(8192);
+        _requests = new HttpEventNative[Recorded.Length];
+        _responses = new HttpResponseNative[Recorded.Length];
+        for (var i = 0; i < Recorded.Length; i++)
+        {
+            var bytes = System.Text.Encoding.ASCII.GetBytes(Recorded[i]);
+            _requests[i] = new HttpEventNative
+            {
+                Kind = HttpEventNative.KindRequest,
+                Direction = HttpEventNative.DirectionServer,
+                Family = 2,
+                Tgid = 4242,
+                ConnectionId = 77,
+                StartNs = _events[i].StartNs,
+                RequestLength = (uint)bytes.Length,
+                BufferLength = (ushort)bytes.Length,
+                LocalPort = 8080,
+                RemotePort = 50000,
+            };
+            bytes.CopyTo((Span<byte>)_requests[i].Buffer);
+            _responses[i] = new HttpResponseNative
+            {
+                Kind = HttpEventNative.KindResponse,
+                Status = Statuses[i],
+                ConnectionId = 77,
+                EndNs = _events[i].EndNs,
+                ResponseLength = 512,
+            };
+        }
     }
 
     /// <summary>The whole per-event path, one event per operation.</summary>
@@ -72,6 +108,37 @@ public class BeylaEventPathBenchmarks
             if (_tracer.Process(in events[i]))
             {
                 accepted++;
+            }
+        }
+
+        return accepted;
+    }
+
+    /// <summary>
+    /// The whole per-request path from the kernel's records: a request record held in <see cref="PendingRequests"/>,
+    /// its response record pairing it (as <c>EbpfHttpEventSource</c> does), conversion and processing.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = 8)]
+    public int PairAndProcess()
+    {
+        var accepted = 0;
+        for (var i = 0; i < _requests.Length; i++)
+        {
+            var seq = _seq++;
+            _requests[i].Seq = seq;
+            _pending.TryAdd(in _requests[i]);
+            ref readonly var response = ref _responses[i];
+            _pending.DropAnsweredBefore(response.ConnectionId, seq);
+            if (_pending.TryTake(response.ConnectionId, seq, out var request))
+            {
+                request.EndNs = response.EndNs;
+                request.Status = response.Status;
+                request.ResponseLength = response.ResponseLength;
+                var e = request.ToRequestEvent();
+                if (_tracer.Process(in e))
+                {
+                    accepted++;
+                }
             }
         }
 

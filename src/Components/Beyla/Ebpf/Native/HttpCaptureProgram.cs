@@ -8,9 +8,9 @@ namespace River.Components.Beyla.Ebpf.Native;
 /// <see cref="HttpEventNative.BytesPerRequest"/> each; 0 wakes per record.
 /// </param>
 /// <param name="RingBufferBytes">
-/// Ring buffer size: a power of two, a multiple of the page size. 16 MiB (about 47 000 records) holds more than a
-/// second of nginx at full speed on two cores, so a reader thread descheduled on a loaded machine loses nothing;
-/// 1 MiB lost 8 % of the records of a 3 s wrk run here under load.
+/// Ring buffer size: a power of two, a multiple of the page size. 16 MiB (about 42 000 request/response record
+/// pairs) holds more than a second of nginx at full speed on two cores, so a reader thread descheduled on a loaded
+/// machine loses nothing; 1 MiB lost 8 % of the records of a 3 s wrk run here under load.
 /// </param>
 /// <param name="MaxInflightRequests">
 /// Requests awaiting a response that user space holds at once (<see cref="PendingRequests"/>); further ones are

@@ -30,17 +30,34 @@ internal sealed class RiverScanner
     private int _pos;
     private bool _insertTerm;
     private int _depth;
+    private readonly int _end;
 
     public RiverScanner(string text, SyntaxErrorCollector errors)
+        : this(text, 0, text.Length, errors)
+    {
+    }
+
+    /// <summary>
+    /// A scanner of the part [<paramref name="start"/>, <paramref name="end"/>) of the text, as if the text ended at
+    /// <paramref name="end"/> (offsets stay those of the whole text). Used to scan a large file in parts
+    /// (<see cref="RiverParser"/>); a part other than the first must start where the whole-file scan would be between
+    /// statements, which the caller checks on the previous part (<see cref="EndDepth"/>).
+    /// </summary>
+    public RiverScanner(string text, int start, int end, SyntaxErrorCollector errors)
     {
         _text = text;
         _errors = errors;
+        _pos = start;
+        _end = end;
 
         // About one token per 3 characters in typical configurations (12 bytes each); the array grows if needed.
         // Rented, because for a large file it is a large-object-heap array that lives only as long as the parse:
         // allocating it fresh every time counts against the large-object budget and brings on full collections.
-        _tokens = ArrayPool<ScannedToken>.Shared.Rent(Math.Max(16, text.Length / 3));
+        _tokens = ArrayPool<ScannedToken>.Shared.Rent(Math.Max(16, (end - start) / 3));
     }
+
+    /// <summary>The bracket depth at the end of the scanned text (0 when every bracket was closed).</summary>
+    public int EndDepth => _depth;
 
     /// <summary>
     /// The tokens, ending with EOF, after <see cref="Run"/>; the array may be longer than <see cref="Count"/>. Valid
@@ -86,7 +103,7 @@ internal sealed class RiverScanner
         var text = _text;
 
         // A byte order mark is allowed as the very first character only (alloy.md §1.1).
-        if (text.Length > 0 && text[0] == '\uFEFF')
+        if (_pos == 0 && _end > 0 && text[0] == '\uFEFF')
         {
             _pos = 1;
         }
@@ -94,7 +111,7 @@ internal sealed class RiverScanner
         while (!_errors.Full)
         {
             // Whitespace; a newline ends a statement when a terminator is pending.
-            while (_pos < text.Length)
+            while (_pos < _end)
             {
                 var c = text[_pos];
                 if (c == ' ' || c == '\t' || c == '\r')
@@ -117,7 +134,7 @@ internal sealed class RiverScanner
                 }
             }
 
-            if (_pos >= text.Length)
+            if (_pos >= _end)
             {
                 break;
             }
@@ -127,10 +144,10 @@ internal sealed class RiverScanner
 
         if (_insertTerm)
         {
-            Add(G.RiverParser.TERMINATOR, text.Length, text.Length);
+            Add(G.RiverParser.TERMINATOR, _end, _end);
         }
 
-        Add(RiverTokens.Eof, text.Length, text.Length);
+        Add(RiverTokens.Eof, _end, _end);
 
         // Collected in a rented buffer: a list doubling up to thousands of comments makes large-object garbage.
         Comments = _commentCount == 0 ? [] : ImmutableArray.Create(_comments, 0, _commentCount);
@@ -191,7 +208,7 @@ internal sealed class RiverScanner
             return;
         }
 
-        if (c is >= '0' and <= '9' || (c == '.' && _pos + 1 < text.Length && text[_pos + 1] is >= '0' and <= '9'))
+        if (c is >= '0' and <= '9' || (c == '.' && _pos + 1 < _end && text[_pos + 1] is >= '0' and <= '9'))
         {
             ScanNumber(start);
             return;
@@ -215,13 +232,13 @@ internal sealed class RiverScanner
                 Emit(RiverTokens.Illegal, start, true);
                 return;
             case '/':
-                if (_pos < text.Length && text[_pos] == '/')
+                if (_pos < _end && text[_pos] == '/')
                 {
                     ScanLineComment(start);
                     return;
                 }
 
-                if (_pos < text.Length && text[_pos] == '*')
+                if (_pos < _end && text[_pos] == '*')
                 {
                     ScanBlockComment(start);
                     return;
@@ -305,7 +322,7 @@ internal sealed class RiverScanner
 
     private bool Follows(char expected)
     {
-        if (_pos < _text.Length && _text[_pos] == expected)
+        if (_pos < _end && _text[_pos] == expected)
         {
             _pos++;
             return true;
@@ -327,7 +344,7 @@ internal sealed class RiverScanner
             // Parsing deeper would risk the stack; stop scanning here (the file is rejected anyway).
             _errors.Scanner(start, _pos, $"nesting of brackets exceeds the limit of {SyntaxLimits.MaxBracketDepth}");
             Aborted = true;
-            _pos = _text.Length;
+            _pos = _end;
             _insertTerm = false;
             return;
         }
@@ -366,7 +383,7 @@ internal sealed class RiverScanner
         }
         else
         {
-            var rune = char.IsHighSurrogate(c) && _pos < _text.Length && char.IsLowSurrogate(_text[_pos])
+            var rune = char.IsHighSurrogate(c) && _pos < _end && char.IsLowSurrogate(_text[_pos])
                 ? new Rune(c, _text[_pos++])
                 : Rune.TryCreate(c, out var r) ? r : Rune.ReplacementChar;
             message = "illegal character " + DescribeRune(rune);
@@ -398,7 +415,7 @@ internal sealed class RiverScanner
             return IsAsciiLetter(c);
         }
 
-        if (char.IsHighSurrogate(c) && pos + 1 < _text.Length && char.IsLowSurrogate(_text[pos + 1]))
+        if (char.IsHighSurrogate(c) && pos + 1 < _end && char.IsLowSurrogate(_text[pos + 1]))
         {
             width = 2;
             return Rune.IsLetter(new Rune(c, _text[pos + 1]));
@@ -416,7 +433,7 @@ internal sealed class RiverScanner
             return c is >= '0' and <= '9';
         }
 
-        if (char.IsHighSurrogate(c) && pos + 1 < _text.Length && char.IsLowSurrogate(_text[pos + 1]))
+        if (char.IsHighSurrogate(c) && pos + 1 < _end && char.IsLowSurrogate(_text[pos + 1]))
         {
             width = 2;
             return Rune.IsDigit(new Rune(c, _text[pos + 1]));
@@ -429,7 +446,7 @@ internal sealed class RiverScanner
     private void ScanIdentifier(int start)
     {
         var text = _text;
-        while (_pos < text.Length)
+        while (_pos < _end)
         {
             var c = text[_pos];
             if (c < 128)
@@ -472,7 +489,7 @@ internal sealed class RiverScanner
 
     private void ScanDigits()
     {
-        while (_pos < _text.Length && _text[_pos] is >= '0' and <= '9')
+        while (_pos < _end && _text[_pos] is >= '0' and <= '9')
         {
             _pos++;
         }
@@ -483,18 +500,18 @@ internal sealed class RiverScanner
         var text = _text;
         var isFloat = false;
         ScanDigits();
-        if (_pos < text.Length && text[_pos] == '.')
+        if (_pos < _end && text[_pos] == '.')
         {
             isFloat = true;
             _pos++;
             ScanDigits();
         }
 
-        if (_pos < text.Length && text[_pos] is 'e' or 'E')
+        if (_pos < _end && text[_pos] is 'e' or 'E')
         {
             isFloat = true;
             _pos++;
-            if (_pos < text.Length && text[_pos] is '+' or '-')
+            if (_pos < _end && text[_pos] is '+' or '-')
             {
                 _pos++;
             }
@@ -518,7 +535,7 @@ internal sealed class RiverScanner
         var text = _text;
         while (true)
         {
-            if (_pos >= text.Length || text[_pos] == '\n')
+            if (_pos >= _end || text[_pos] == '\n')
             {
                 _errors.Scanner(start, _pos, "string literal not terminated");
                 return;
@@ -544,7 +561,7 @@ internal sealed class RiverScanner
     private void ScanQuoted(char quote)
     {
         var text = _text;
-        while (_pos < text.Length && text[_pos] != '\n')
+        while (_pos < _end && text[_pos] != '\n')
         {
             var c = text[_pos++];
             if (c == quote)
@@ -552,7 +569,7 @@ internal sealed class RiverScanner
                 return;
             }
 
-            if (c == '\\' && _pos < text.Length && text[_pos] != '\n')
+            if (c == '\\' && _pos < _end && text[_pos] != '\n')
             {
                 _pos++;
             }
@@ -563,7 +580,7 @@ internal sealed class RiverScanner
     private void ScanEscape(int backslashAt)
     {
         var text = _text;
-        if (_pos >= text.Length || text[_pos] == '\n')
+        if (_pos >= _end || text[_pos] == '\n')
         {
             _errors.Scanner(backslashAt, _pos, "escape sequence not terminated");
             return;
@@ -599,7 +616,7 @@ internal sealed class RiverScanner
         uint value = 0;
         for (; digits > 0; digits--)
         {
-            if (_pos >= text.Length || text[_pos] == '\n')
+            if (_pos >= _end || text[_pos] == '\n')
             {
                 _errors.Scanner(backslashAt, _pos, "escape sequence not terminated");
                 return;
@@ -634,10 +651,10 @@ internal sealed class RiverScanner
 
     private void ScanRawString(int start)
     {
-        var end = _text.IndexOf('`', _pos);
+        var end = _text.IndexOf('`', _pos, _end - _pos);
         if (end < 0)
         {
-            _pos = _text.Length;
+            _pos = _end;
             _errors.Scanner(start, _pos, "raw string literal not terminated");
             return;
         }
@@ -654,8 +671,8 @@ internal sealed class RiverScanner
             _insertTerm = false;
         }
 
-        var end = _text.IndexOf('\n', _pos);
-        _pos = end < 0 ? _text.Length : end;
+        var end = _text.IndexOf('\n', _pos, _end - _pos);
+        _pos = end < 0 ? _end : end;
         var textEnd = _pos > start && _text[_pos - 1] == '\r' ? _pos - 1 : _pos;
         AddComment(new Comment(_text[start..textEnd], new TextSpan(start, textEnd)));
     }
@@ -663,10 +680,10 @@ internal sealed class RiverScanner
     private void ScanBlockComment(int start)
     {
         _pos++;
-        var close = _text.IndexOf("*/", _pos, StringComparison.Ordinal);
+        var close = _pos >= _end ? -1 : _text.IndexOf("*/", _pos, _end - _pos, StringComparison.Ordinal);
         if (close < 0)
         {
-            _pos = _text.Length;
+            _pos = _end;
             _errors.Scanner(start, _pos, "block comment not terminated");
         }
         else
@@ -692,7 +709,7 @@ internal sealed class RiverScanner
     private bool RestOfLineIsBlank(int pos)
     {
         var text = _text;
-        while (pos < text.Length)
+        while (pos < _end)
         {
             var c = text[pos];
             if (c == '\n')
@@ -700,7 +717,7 @@ internal sealed class RiverScanner
                 return true;
             }
 
-            if (c == '/' && pos + 1 < text.Length && text[pos + 1] == '/')
+            if (c == '/' && pos + 1 < _end && text[pos + 1] == '/')
             {
                 return true;
             }

@@ -21,6 +21,9 @@ namespace River.Syntax;
 /// </remarks>
 internal sealed class RiverScanner
 {
+    // The characters ScanString stops at.
+    private static readonly SearchValues<char> StringSpecials = SearchValues.Create("\"\\\n\0");
+
     private readonly string _text;
     private readonly SyntaxErrorCollector _errors;
     private Comment[] _comments = [];
@@ -108,25 +111,28 @@ internal sealed class RiverScanner
             _pos = 1;
         }
 
+        var end = _end;
         while (!_errors.Full)
         {
-            // Whitespace; a newline ends a statement when a terminator is pending.
-            while (_pos < _end)
+            // Whitespace; a newline ends a statement when a terminator is pending. (The position is a local in the
+            // hot loops of this class: a field would be written back on every character.)
+            var pos = _pos;
+            while (pos < end)
             {
-                var c = text[_pos];
+                var c = text[pos];
                 if (c == ' ' || c == '\t' || c == '\r')
                 {
-                    _pos++;
+                    pos++;
                 }
                 else if (c == '\n')
                 {
                     if (_insertTerm)
                     {
-                        Add(G.RiverParser.TERMINATOR, _pos, _pos + 1);
+                        Add(G.RiverParser.TERMINATOR, pos, pos + 1);
                         _insertTerm = false;
                     }
 
-                    _pos++;
+                    pos++;
                 }
                 else
                 {
@@ -134,7 +140,8 @@ internal sealed class RiverScanner
                 }
             }
 
-            if (_pos >= _end)
+            _pos = pos;
+            if (pos >= end)
             {
                 break;
             }
@@ -404,6 +411,7 @@ internal sealed class RiverScanner
         return printable ? $"{code} '{rune}'" : code;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsAsciiLetter(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or '_';
 
     private bool IsUnicodeLetterAt(int pos, out int width)
@@ -446,28 +454,32 @@ internal sealed class RiverScanner
     private void ScanIdentifier(int start)
     {
         var text = _text;
-        while (_pos < _end)
+        var pos = _pos;
+        var end = _end;
+        while (pos < end)
         {
-            var c = text[_pos];
+            var c = text[pos];
             if (c < 128)
             {
                 if (IsAsciiLetter(c) || c is >= '0' and <= '9')
                 {
-                    _pos++;
+                    pos++;
                     continue;
                 }
 
                 break;
             }
 
-            if (IsUnicodeLetterAt(_pos, out var w) || IsUnicodeDigitAt(_pos, out w))
+            if (IsUnicodeLetterAt(pos, out var w) || IsUnicodeDigitAt(pos, out w))
             {
-                _pos += w;
+                pos += w;
                 continue;
             }
 
             break;
         }
+
+        _pos = pos;
 
         var type = G.RiverParser.IDENT;
         var length = _pos - start;
@@ -535,6 +547,9 @@ internal sealed class RiverScanner
         var text = _text;
         while (true)
         {
+            // Plain characters are skipped in one vectorised search.
+            var plain = text.AsSpan(_pos, _end - _pos).IndexOfAny(StringSpecials);
+            _pos = plain < 0 ? _end : _pos + plain;
             if (_pos >= _end || text[_pos] == '\n')
             {
                 _errors.Scanner(start, _pos, "string literal not terminated");

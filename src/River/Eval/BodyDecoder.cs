@@ -225,7 +225,7 @@ public static class BodyDecoder
 
                     seen[field.Index] = attr;
                     var mark = ctx.ScratchMark;
-                    if (ctx.Evaluator.TryEvaluateAs(attr.Value, field.Property.PropertyType, out var converted))
+                    if (ctx.Evaluator.TryEvaluateAs(attr.Value, schema.PlanOf(field), out var converted))
                     {
                         SetProperty(field, instance, converted, attr.Span, ctx);
                     }

@@ -405,8 +405,10 @@ public static class ValueConverter
     /// <summary>A new <c>List&lt;T&gt;</c> for an element type (the constructed type is cached: MakeGenericType is slow).</summary>
     public static IList NewList(Type element, int capacity)
     {
-        var listType = ListTypes.GetOrAdd(element, static e => typeof(List<>).MakeGenericType(e));
-        return (IList)Activator.CreateInstance(listType, capacity)!;
+        // Through the list type's conversion plan: Activator.CreateInstance with an argument binds the constructor on
+        // every call (about 6 % of `river validate` of 10 000 blocks with a repeated nested block, AOT CLI).
+        var plan = ListPlans.GetOrAdd(element, static e => ConversionPlan.For(typeof(List<>).MakeGenericType(e)));
+        return plan.NewList(capacity);
     }
 
     /// <summary>A new <c>Dictionary&lt;string, T&gt;</c> with ordinal keys (the constructed type is cached).</summary>
@@ -416,7 +418,7 @@ public static class ValueConverter
         return (IDictionary)Activator.CreateInstance(dictType)!;
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Type> ListTypes = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, ConversionPlan> ListPlans = new();
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Type> DictionaryTypes = new();
 
     /// <summary>The snake_case River spelling of an enum member (<c>OnlyHttp</c> → <c>only_http</c>).</summary>
@@ -667,7 +669,9 @@ public static class ValueConverter
                 }
                 else
                 {
-                    _newList = capacity => (IList)listConstructor.Invoke([capacity]);
+                    // ConstructorInvoker: no argument array per call.
+                    var invoker = ConstructorInvoker.Create(listConstructor);
+                    _newList = capacity => (IList)invoker.Invoke(capacity);
                 }
             }
             else if (RiverSchema.DictionaryValueType(target) is { } valueType)
@@ -682,7 +686,8 @@ public static class ValueConverter
                 }
                 else
                 {
-                    _newDictionary = () => (IDictionary)dictionaryConstructor.Invoke(null);
+                    var invoker = ConstructorInvoker.Create(dictionaryConstructor);
+                    _newDictionary = () => (IDictionary)invoker.Invoke();
                 }
             }
             else if (RiverSchema.For(target) is { } schema)

@@ -55,41 +55,42 @@ public sealed record BlockStatement(
     TextSpan BodySpan,
     TextSpan Span) : Statement(Span)
 {
-    // The loader asks for Name and Id several times per block (ids, diagnostics, the graph): made once. The cache is
-    // checked against the current parts and label (a `with` copy shares it) and takes no part in equality.
-    private readonly NameCache _names = new();
+    // The loader asks for Name and Id several times per block (ids, diagnostics, the graph): made on first use and
+    // kept. The cache is checked against the current parts and label (a `with` copy starts from it) and takes no part
+    // in equality (Equals and GetHashCode below are the positional members').
+    private Names? _names;
 
     /// <summary>The dotted name, e.g. <c>prometheus.scrape</c>.</summary>
-    public string Name => _names.For(NameParts, Label).Name;
+    public string Name => NamesNow().Name;
 
     /// <summary>The span of the dotted name.</summary>
     public TextSpan NameSpan => NameParts[0].Span.Union(NameParts[^1].Span);
 
     /// <summary><c>name.label</c>, or <c>name</c> when unlabelled.</summary>
-    public string Id => _names.For(NameParts, Label).Id;
+    public string Id => NamesNow().Id;
 
-    private sealed class NameCache
+    /// <inheritdoc/>
+    public bool Equals(BlockStatement? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null && base.Equals(other) && NameParts == other.NameParts && Label == other.Label
+            && LabelSpan == other.LabelSpan && Body == other.Body && BodySpan == other.BodySpan);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), NameParts, Label, LabelSpan, Body, BodySpan);
+
+    private Names NamesNow()
     {
-        private Names? _names;
-
-        public Names For(ImmutableArray<Identifier> parts, string? label)
+        // One immutable object read once: a reader never sees the name of one block with the label of another.
+        var names = _names;
+        if (names is not null && names.Parts == NameParts && ReferenceEquals(names.Label, Label))
         {
-            // One immutable object read once: a reader never sees the name of one block with the label of another.
-            var names = _names;
-            if (names is not null && names.Parts == parts && ReferenceEquals(names.Label, label))
-            {
-                return names;
-            }
-
-            var name = parts.Length == 1 ? parts[0].Name : string.Join('.', parts.Select(p => p.Name));
-            names = new Names(parts, label, name, label is null ? name : string.Concat(name, ".", label));
-            _names = names;
             return names;
         }
 
-        public override bool Equals(object? obj) => obj is NameCache;
-
-        public override int GetHashCode() => 0;
+        var name = NameParts.Length == 1 ? NameParts[0].Name : string.Join('.', NameParts.Select(p => p.Name));
+        names = new Names(NameParts, Label, name, Label is null ? name : string.Concat(name, ".", Label));
+        _names = names;
+        return names;
     }
 
     private sealed record Names(ImmutableArray<Identifier> Parts, string? Label, string Name, string Id);

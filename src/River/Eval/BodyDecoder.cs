@@ -38,9 +38,9 @@ public static class BodyDecoder
             }
 
             var before = ctx.ErrorCount;
-            if (RiverSchema.For(type)?.Label is { } labelProperty)
+            if (RiverSchema.For(type) is { Label: not null } labelled)
             {
-                SetLabel(labelProperty, instance, block.Label);
+                labelled.SetLabel(instance, block.Label);
             }
 
             DecodeInto(instance, block.Body, block.Span, ctx);
@@ -225,7 +225,7 @@ public static class BodyDecoder
 
                     seen[field.Index] = attr;
                     var mark = ctx.ScratchMark;
-                    if (ctx.Evaluator.TryEvaluateAs(attr.Value, field.Property.PropertyType, out var converted))
+                    if (ctx.Evaluator.TryEvaluateAs(attr.Value, schema.PlanOf(field), out var converted))
                     {
                         SetProperty(field, instance, converted, attr.Span, ctx);
                     }
@@ -279,9 +279,9 @@ public static class BodyDecoder
                         continue;
                     }
 
-                    if (blockSchema?.Label is { } labelProperty)
+                    if (blockSchema is { Label: not null })
                     {
-                        SetLabel(labelProperty, target, block.Label);
+                        blockSchema.SetLabel(target, block.Label);
                     }
 
                     DecodeInto(target, block.Body, block.Span, ctx);
@@ -393,7 +393,4 @@ public static class BodyDecoder
             ctx.Error(span, e.Message);
         }
     }
-
-    // Labels are set once per labelled block; plain reflection is fine there (and keeps its exceptions).
-    private static void SetLabel(PropertyInfo label, object target, string? value) => label.SetValue(target, value);
 }

@@ -76,10 +76,14 @@ internal readonly struct ExpressionEvaluator(Scope scope, SourceFile? source, Di
         }
     }
 
-    public bool TryEvaluateAs(Expr expr, Type target, out object? result)
+    public bool TryEvaluateAs(Expr expr, Type target, out object? result) =>
+        TryEvaluateAs(expr, ValueConverter.ConversionPlan.For(target), out result);
+
+    /// <summary><see cref="TryEvaluateAs(Expr, Type, out object?)"/> with the target's conversion plan at hand.</summary>
+    public bool TryEvaluateAs(Expr expr, ValueConverter.ConversionPlan plan, out object? result)
     {
         // Literal data (strings, lists of maps, ...) converts straight from the syntax; anything else is evaluated.
-        if (ValueConverter.TryConvertConstant(expr, target, out result))
+        if (ValueConverter.TryConvertConstant(expr, plan, out result))
         {
             return true;
         }
@@ -92,7 +96,7 @@ internal readonly struct ExpressionEvaluator(Scope scope, SourceFile? source, Di
 
         try
         {
-            result = ValueConverter.Convert(value, target);
+            result = ValueConverter.Convert(value, plan);
             return true;
         }
         catch (ValueException e)

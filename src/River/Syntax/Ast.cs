@@ -55,14 +55,45 @@ public sealed record BlockStatement(
     TextSpan BodySpan,
     TextSpan Span) : Statement(Span)
 {
+    // The loader asks for Name and Id several times per block (ids, diagnostics, the graph): made on first use and
+    // kept. The cache is checked against the current parts and label (a `with` copy starts from it) and takes no part
+    // in equality (Equals and GetHashCode below are the positional members').
+    private Names? _names;
+
     /// <summary>The dotted name, e.g. <c>prometheus.scrape</c>.</summary>
-    public string Name => NameParts.Length == 1 ? NameParts[0].Name : string.Join('.', NameParts.Select(p => p.Name));
+    public string Name => NamesNow().Name;
 
     /// <summary>The span of the dotted name.</summary>
     public TextSpan NameSpan => NameParts[0].Span.Union(NameParts[^1].Span);
 
     /// <summary><c>name.label</c>, or <c>name</c> when unlabelled.</summary>
-    public string Id => Label is null ? Name : Name + "." + Label;
+    public string Id => NamesNow().Id;
+
+    /// <inheritdoc/>
+    public bool Equals(BlockStatement? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null && base.Equals(other) && NameParts == other.NameParts && Label == other.Label
+            && LabelSpan == other.LabelSpan && Body == other.Body && BodySpan == other.BodySpan);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), NameParts, Label, LabelSpan, Body, BodySpan);
+
+    private Names NamesNow()
+    {
+        // One immutable object read once: a reader never sees the name of one block with the label of another.
+        var names = _names;
+        if (names is not null && names.Parts == NameParts && ReferenceEquals(names.Label, Label))
+        {
+            return names;
+        }
+
+        var name = NameParts.Length == 1 ? NameParts[0].Name : string.Join('.', NameParts.Select(p => p.Name));
+        names = new Names(NameParts, Label, name, Label is null ? name : string.Concat(name, ".", Label));
+        _names = names;
+        return names;
+    }
+
+    private sealed record Names(ImmutableArray<Identifier> Parts, string? Label, string Name, string Id);
 }
 
 /// <summary>Any expression.</summary>

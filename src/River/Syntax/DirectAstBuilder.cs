@@ -343,7 +343,8 @@ internal sealed class DirectAstBuilder
                     return null;
                 }
 
-                label = Intern(inner);
+                // Not shared: a component's label is unique among its kind, so a table of them would only grow.
+                label = inner.ToString();
             }
 
             open++;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using Antlr4.Runtime;
 using Antlr4.Runtime.Atn;
@@ -40,6 +41,11 @@ public static class RiverParser
 
     private static ParseResult Parse(SourceFile source, List<int> invalidUtf8)
     {
+        if (invalidUtf8.Count == 0 && TryParseInParts(source) is { } inParts)
+        {
+            return new ParseResult(inParts, []);
+        }
+
         var errors = new SyntaxErrorCollector(source);
         foreach (var offset in invalidUtf8)
         {
@@ -138,6 +144,152 @@ public static class RiverParser
         scanner.Run();
         return OnLargeStackIfDeep(scanner.MaxDepth, () =>
             errors.Full || scanner.Aborted ? null : TryFastPass(source, scanner, scanner.Comments, p => p.fastFile())?.File);
+    }
+
+    // A file at least twice this long is parsed in parts on several cores (TryParseInParts): below that, handing work
+    // to another thread costs more than it saves.
+    private const int MinPartLength = 64 * 1024;
+
+    // The most parts a file is cut into (and at most one per core).
+    private const int MaxParts = 8;
+
+    // A large valid file, cut at lines that start a top-level statement and parsed part by part in parallel (scanner
+    // and fast pass; the first part on the calling thread). Exact, not a heuristic: each part is scanned as if the
+    // file ended where the part ends, and the parts are used only when every one of them scans without a diagnostic,
+    // every part but the last ends outside any bracket with a terminator as its last token (so the whole-file scanner
+    // would reach the next part's start in the state a fresh scanner starts in: no bracket open, no terminator
+    // pending — a raw string or block comment running across a cut is unterminated in its part, an error), and every
+    // part passes the fast rules. The file's statements and comments are then the parts' in order, with the same
+    // spans, and there is nothing to report. Anything else (an error anywhere, a cut inside a statement, deep
+    // nesting) returns null and the file is parsed whole, as before, which makes every diagnostic.
+    private static ConfigFile? TryParseInParts(SourceFile source)
+    {
+        var parts = Math.Min(Math.Min(Environment.ProcessorCount, MaxParts), source.Text.Length / MinPartLength);
+        return parts < 2 ? null : ParseInParts(source, parts);
+    }
+
+    /// <summary>
+    /// The parsed file when it can be cut into up to <paramref name="parts"/> parts that all parse cleanly (see
+    /// <see cref="TryParseInParts"/>), else null. Internal for the tests, which compare it with the whole-file parse.
+    /// </summary>
+    internal static ConfigFile? ParseInParts(SourceFile source, int parts)
+    {
+        var text = source.Text;
+        var bounds = new List<int>(parts + 1) { 0 };
+        for (var k = 1; k < parts; k++)
+        {
+            var cut = StatementLineStart(text, Math.Max(bounds[^1] + 1, (int)((long)text.Length * k / parts)));
+            if (cut < 0)
+            {
+                break;
+            }
+
+            bounds.Add(cut);
+        }
+
+        if (bounds.Count < 2)
+        {
+            return null;
+        }
+
+        bounds.Add(text.Length);
+        var results = new ConfigFile?[bounds.Count - 1];
+        var others = new Task[results.Length - 1];
+        for (var i = 1; i < results.Length; i++)
+        {
+            var part = i;
+            others[i - 1] = Task.Run(() => results[part] = ParsePart(source, bounds[part], bounds[part + 1], part == results.Length - 1));
+        }
+
+        results[0] = ParsePart(source, 0, bounds[1], last: false);
+        try
+        {
+            Task.WaitAll(others);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
+        var statements = 0;
+        var comments = 0;
+        foreach (var part in results)
+        {
+            if (part is null)
+            {
+                return null;
+            }
+
+            statements += part.Body.Length;
+            comments += part.Comments.Length;
+        }
+
+        var body = new Statement[statements];
+        var allComments = new Comment[comments];
+        statements = 0;
+        comments = 0;
+        foreach (var part in results)
+        {
+            part!.Body.CopyTo(body, statements);
+            part.Comments.CopyTo(allComments, comments);
+            statements += part.Body.Length;
+            comments += part.Comments.Length;
+        }
+
+        return new ConfigFile(
+            source,
+            ImmutableCollectionsMarshal.AsImmutableArray(body),
+            ImmutableCollectionsMarshal.AsImmutableArray(allComments),
+            new TextSpan(0, text.Length));
+    }
+
+    // The first offset from `from` on that starts a line beginning with an ASCII letter (where top-level statements
+    // of a formatted file start; nested ones are indented), or -1. Only a guess: TryParseInParts checks the cut.
+    private static int StatementLineStart(string text, int from)
+    {
+        var at = from - 1;
+        while (true)
+        {
+            at = text.IndexOf('\n', at);
+            if (at < 0 || at + 1 >= text.Length)
+            {
+                return -1;
+            }
+
+            if (char.IsAsciiLetter(text[at + 1]) || text[at + 1] == '_')
+            {
+                return at + 1;
+            }
+
+            at++;
+        }
+    }
+
+    // One part of TryParseInParts: its statements and comments, or null when it cannot be used as a part.
+    private static ConfigFile? ParsePart(SourceFile source, int start, int end, bool last)
+    {
+        var errors = new SyntaxErrorCollector(source);
+        var scanner = new RiverScanner(source.Text, start, end, errors);
+        try
+        {
+            scanner.Run();
+            if (errors.HasErrors || scanner.Aborted || scanner.MaxDepth > InlineDepth)
+            {
+                return null;
+            }
+
+            // Count includes the closing EOF token.
+            if (!last && (scanner.EndDepth != 0 || (scanner.Count > 1 && scanner.Tokens[scanner.Count - 2].Type != G.RiverParser.TERMINATOR)))
+            {
+                return null;
+            }
+
+            return TryFastPass(source, scanner, scanner.Comments, p => p.fastFile())?.File;
+        }
+        finally
+        {
+            scanner.ReleaseTokens();
+        }
     }
 
     private static ConfigFile? ParseFile(SourceFile source, RiverScanner scanner, SyntaxErrorCollector errors)

@@ -21,6 +21,9 @@ namespace River.Syntax;
 /// </remarks>
 internal sealed class RiverScanner
 {
+    // The characters ScanString stops at.
+    private static readonly SearchValues<char> StringSpecials = SearchValues.Create("\"\\\n\0");
+
     private readonly string _text;
     private readonly SyntaxErrorCollector _errors;
     private Comment[] _comments = [];
@@ -30,17 +33,34 @@ internal sealed class RiverScanner
     private int _pos;
     private bool _insertTerm;
     private int _depth;
+    private readonly int _end;
 
     public RiverScanner(string text, SyntaxErrorCollector errors)
+        : this(text, 0, text.Length, errors)
+    {
+    }
+
+    /// <summary>
+    /// A scanner of the part [<paramref name="start"/>, <paramref name="end"/>) of the text, as if the text ended at
+    /// <paramref name="end"/> (offsets stay those of the whole text). Used to scan a large file in parts
+    /// (<see cref="RiverParser"/>); a part other than the first must start where the whole-file scan would be between
+    /// statements, which the caller checks on the previous part (<see cref="EndDepth"/>).
+    /// </summary>
+    public RiverScanner(string text, int start, int end, SyntaxErrorCollector errors)
     {
         _text = text;
         _errors = errors;
+        _pos = start;
+        _end = end;
 
         // About one token per 3 characters in typical configurations (12 bytes each); the array grows if needed.
         // Rented, because for a large file it is a large-object-heap array that lives only as long as the parse:
         // allocating it fresh every time counts against the large-object budget and brings on full collections.
-        _tokens = ArrayPool<ScannedToken>.Shared.Rent(Math.Max(16, text.Length / 3));
+        _tokens = ArrayPool<ScannedToken>.Shared.Rent(Math.Max(16, (end - start) / 3));
     }
+
+    /// <summary>The bracket depth at the end of the scanned text (0 when every bracket was closed).</summary>
+    public int EndDepth => _depth;
 
     /// <summary>
     /// The tokens, ending with EOF, after <see cref="Run"/>; the array may be longer than <see cref="Count"/>. Valid
@@ -86,30 +106,33 @@ internal sealed class RiverScanner
         var text = _text;
 
         // A byte order mark is allowed as the very first character only (alloy.md §1.1).
-        if (text.Length > 0 && text[0] == '\uFEFF')
+        if (_pos == 0 && _end > 0 && text[0] == '\uFEFF')
         {
             _pos = 1;
         }
 
+        var end = _end;
         while (!_errors.Full)
         {
-            // Whitespace; a newline ends a statement when a terminator is pending.
-            while (_pos < text.Length)
+            // Whitespace; a newline ends a statement when a terminator is pending. (The position is a local in the
+            // hot loops of this class: a field would be written back on every character.)
+            var pos = _pos;
+            while (pos < end)
             {
-                var c = text[_pos];
+                var c = text[pos];
                 if (c == ' ' || c == '\t' || c == '\r')
                 {
-                    _pos++;
+                    pos++;
                 }
                 else if (c == '\n')
                 {
                     if (_insertTerm)
                     {
-                        Add(G.RiverParser.TERMINATOR, _pos, _pos + 1);
+                        Add(G.RiverParser.TERMINATOR, pos, pos + 1);
                         _insertTerm = false;
                     }
 
-                    _pos++;
+                    pos++;
                 }
                 else
                 {
@@ -117,7 +140,8 @@ internal sealed class RiverScanner
                 }
             }
 
-            if (_pos >= text.Length)
+            _pos = pos;
+            if (pos >= end)
             {
                 break;
             }
@@ -127,10 +151,10 @@ internal sealed class RiverScanner
 
         if (_insertTerm)
         {
-            Add(G.RiverParser.TERMINATOR, text.Length, text.Length);
+            Add(G.RiverParser.TERMINATOR, _end, _end);
         }
 
-        Add(RiverTokens.Eof, text.Length, text.Length);
+        Add(RiverTokens.Eof, _end, _end);
 
         // Collected in a rented buffer: a list doubling up to thousands of comments makes large-object garbage.
         Comments = _commentCount == 0 ? [] : ImmutableArray.Create(_comments, 0, _commentCount);
@@ -191,7 +215,7 @@ internal sealed class RiverScanner
             return;
         }
 
-        if (c is >= '0' and <= '9' || (c == '.' && _pos + 1 < text.Length && text[_pos + 1] is >= '0' and <= '9'))
+        if (c is >= '0' and <= '9' || (c == '.' && _pos + 1 < _end && text[_pos + 1] is >= '0' and <= '9'))
         {
             ScanNumber(start);
             return;
@@ -215,13 +239,13 @@ internal sealed class RiverScanner
                 Emit(RiverTokens.Illegal, start, true);
                 return;
             case '/':
-                if (_pos < text.Length && text[_pos] == '/')
+                if (_pos < _end && text[_pos] == '/')
                 {
                     ScanLineComment(start);
                     return;
                 }
 
-                if (_pos < text.Length && text[_pos] == '*')
+                if (_pos < _end && text[_pos] == '*')
                 {
                     ScanBlockComment(start);
                     return;
@@ -305,7 +329,7 @@ internal sealed class RiverScanner
 
     private bool Follows(char expected)
     {
-        if (_pos < _text.Length && _text[_pos] == expected)
+        if (_pos < _end && _text[_pos] == expected)
         {
             _pos++;
             return true;
@@ -327,7 +351,7 @@ internal sealed class RiverScanner
             // Parsing deeper would risk the stack; stop scanning here (the file is rejected anyway).
             _errors.Scanner(start, _pos, $"nesting of brackets exceeds the limit of {SyntaxLimits.MaxBracketDepth}");
             Aborted = true;
-            _pos = _text.Length;
+            _pos = _end;
             _insertTerm = false;
             return;
         }
@@ -366,7 +390,7 @@ internal sealed class RiverScanner
         }
         else
         {
-            var rune = char.IsHighSurrogate(c) && _pos < _text.Length && char.IsLowSurrogate(_text[_pos])
+            var rune = char.IsHighSurrogate(c) && _pos < _end && char.IsLowSurrogate(_text[_pos])
                 ? new Rune(c, _text[_pos++])
                 : Rune.TryCreate(c, out var r) ? r : Rune.ReplacementChar;
             message = "illegal character " + DescribeRune(rune);
@@ -387,6 +411,7 @@ internal sealed class RiverScanner
         return printable ? $"{code} '{rune}'" : code;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsAsciiLetter(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or '_';
 
     private bool IsUnicodeLetterAt(int pos, out int width)
@@ -398,7 +423,7 @@ internal sealed class RiverScanner
             return IsAsciiLetter(c);
         }
 
-        if (char.IsHighSurrogate(c) && pos + 1 < _text.Length && char.IsLowSurrogate(_text[pos + 1]))
+        if (char.IsHighSurrogate(c) && pos + 1 < _end && char.IsLowSurrogate(_text[pos + 1]))
         {
             width = 2;
             return Rune.IsLetter(new Rune(c, _text[pos + 1]));
@@ -416,7 +441,7 @@ internal sealed class RiverScanner
             return c is >= '0' and <= '9';
         }
 
-        if (char.IsHighSurrogate(c) && pos + 1 < _text.Length && char.IsLowSurrogate(_text[pos + 1]))
+        if (char.IsHighSurrogate(c) && pos + 1 < _end && char.IsLowSurrogate(_text[pos + 1]))
         {
             width = 2;
             return Rune.IsDigit(new Rune(c, _text[pos + 1]));
@@ -429,28 +454,32 @@ internal sealed class RiverScanner
     private void ScanIdentifier(int start)
     {
         var text = _text;
-        while (_pos < text.Length)
+        var pos = _pos;
+        var end = _end;
+        while (pos < end)
         {
-            var c = text[_pos];
+            var c = text[pos];
             if (c < 128)
             {
                 if (IsAsciiLetter(c) || c is >= '0' and <= '9')
                 {
-                    _pos++;
+                    pos++;
                     continue;
                 }
 
                 break;
             }
 
-            if (IsUnicodeLetterAt(_pos, out var w) || IsUnicodeDigitAt(_pos, out w))
+            if (IsUnicodeLetterAt(pos, out var w) || IsUnicodeDigitAt(pos, out w))
             {
-                _pos += w;
+                pos += w;
                 continue;
             }
 
             break;
         }
+
+        _pos = pos;
 
         var type = G.RiverParser.IDENT;
         var length = _pos - start;
@@ -472,7 +501,7 @@ internal sealed class RiverScanner
 
     private void ScanDigits()
     {
-        while (_pos < _text.Length && _text[_pos] is >= '0' and <= '9')
+        while (_pos < _end && _text[_pos] is >= '0' and <= '9')
         {
             _pos++;
         }
@@ -483,18 +512,18 @@ internal sealed class RiverScanner
         var text = _text;
         var isFloat = false;
         ScanDigits();
-        if (_pos < text.Length && text[_pos] == '.')
+        if (_pos < _end && text[_pos] == '.')
         {
             isFloat = true;
             _pos++;
             ScanDigits();
         }
 
-        if (_pos < text.Length && text[_pos] is 'e' or 'E')
+        if (_pos < _end && text[_pos] is 'e' or 'E')
         {
             isFloat = true;
             _pos++;
-            if (_pos < text.Length && text[_pos] is '+' or '-')
+            if (_pos < _end && text[_pos] is '+' or '-')
             {
                 _pos++;
             }
@@ -518,7 +547,10 @@ internal sealed class RiverScanner
         var text = _text;
         while (true)
         {
-            if (_pos >= text.Length || text[_pos] == '\n')
+            // Plain characters are skipped in one vectorised search.
+            var plain = text.AsSpan(_pos, _end - _pos).IndexOfAny(StringSpecials);
+            _pos = plain < 0 ? _end : _pos + plain;
+            if (_pos >= _end || text[_pos] == '\n')
             {
                 _errors.Scanner(start, _pos, "string literal not terminated");
                 return;
@@ -544,7 +576,7 @@ internal sealed class RiverScanner
     private void ScanQuoted(char quote)
     {
         var text = _text;
-        while (_pos < text.Length && text[_pos] != '\n')
+        while (_pos < _end && text[_pos] != '\n')
         {
             var c = text[_pos++];
             if (c == quote)
@@ -552,7 +584,7 @@ internal sealed class RiverScanner
                 return;
             }
 
-            if (c == '\\' && _pos < text.Length && text[_pos] != '\n')
+            if (c == '\\' && _pos < _end && text[_pos] != '\n')
             {
                 _pos++;
             }
@@ -563,7 +595,7 @@ internal sealed class RiverScanner
     private void ScanEscape(int backslashAt)
     {
         var text = _text;
-        if (_pos >= text.Length || text[_pos] == '\n')
+        if (_pos >= _end || text[_pos] == '\n')
         {
             _errors.Scanner(backslashAt, _pos, "escape sequence not terminated");
             return;
@@ -599,7 +631,7 @@ internal sealed class RiverScanner
         uint value = 0;
         for (; digits > 0; digits--)
         {
-            if (_pos >= text.Length || text[_pos] == '\n')
+            if (_pos >= _end || text[_pos] == '\n')
             {
                 _errors.Scanner(backslashAt, _pos, "escape sequence not terminated");
                 return;
@@ -634,10 +666,10 @@ internal sealed class RiverScanner
 
     private void ScanRawString(int start)
     {
-        var end = _text.IndexOf('`', _pos);
+        var end = _text.IndexOf('`', _pos, _end - _pos);
         if (end < 0)
         {
-            _pos = _text.Length;
+            _pos = _end;
             _errors.Scanner(start, _pos, "raw string literal not terminated");
             return;
         }
@@ -654,8 +686,8 @@ internal sealed class RiverScanner
             _insertTerm = false;
         }
 
-        var end = _text.IndexOf('\n', _pos);
-        _pos = end < 0 ? _text.Length : end;
+        var end = _text.IndexOf('\n', _pos, _end - _pos);
+        _pos = end < 0 ? _end : end;
         var textEnd = _pos > start && _text[_pos - 1] == '\r' ? _pos - 1 : _pos;
         AddComment(new Comment(_text[start..textEnd], new TextSpan(start, textEnd)));
     }
@@ -663,10 +695,10 @@ internal sealed class RiverScanner
     private void ScanBlockComment(int start)
     {
         _pos++;
-        var close = _text.IndexOf("*/", _pos, StringComparison.Ordinal);
+        var close = _pos >= _end ? -1 : _text.IndexOf("*/", _pos, _end - _pos, StringComparison.Ordinal);
         if (close < 0)
         {
-            _pos = _text.Length;
+            _pos = _end;
             _errors.Scanner(start, _pos, "block comment not terminated");
         }
         else
@@ -692,7 +724,7 @@ internal sealed class RiverScanner
     private bool RestOfLineIsBlank(int pos)
     {
         var text = _text;
-        while (pos < text.Length)
+        while (pos < _end)
         {
             var c = text[pos];
             if (c == '\n')
@@ -700,7 +732,7 @@ internal sealed class RiverScanner
                 return true;
             }
 
-            if (c == '/' && pos + 1 < text.Length && text[pos + 1] == '/')
+            if (c == '/' && pos + 1 < _end && text[pos + 1] == '/')
             {
                 return true;
             }

@@ -190,8 +190,14 @@ public sealed class RiverSchema
     private static readonly ConcurrentDictionary<Type, RiverSchema?> Cache = new();
     private readonly Dictionary<string, SchemaField> _byName;
 
+    // The conversion plan of each field's property type, by SchemaField.Index, made on first use.
+    private readonly ValueConverter.ConversionPlan?[] _plans;
+    private Action<object, object?>? _labelSetter;
+    private int _labelUses;
+
     private RiverSchema(Type type, List<SchemaField> fields, PropertyInfo? label)
     {
+        _plans = new ValueConverter.ConversionPlan?[fields.Count];
         Type = type;
         Fields = fields;
         Label = label;
@@ -221,6 +227,32 @@ public sealed class RiverSchema
 
     /// <summary>The River names of the blocks (for did-you-mean hints).</summary>
     public IReadOnlyList<string> BlockNames { get; }
+
+    /// <summary>
+    /// Writes the block label into <see cref="Label"/> (which must exist): reflection first, then a compiled delegate,
+    /// with the same exceptions, as <see cref="SchemaField.SetValue"/> does — every block of a large config has one.
+    /// </summary>
+    internal void SetLabel(object instance, string? value)
+    {
+        if (_labelSetter is { } setter)
+        {
+            setter(instance, value);
+            return;
+        }
+
+        if (Interlocked.Increment(ref _labelUses) > CompiledAccessors.CompileAfter)
+        {
+            (_labelSetter = CompiledAccessors.Setter(Label!))(instance, value);
+        }
+        else
+        {
+            Label!.SetValue(instance, value);
+        }
+    }
+
+    /// <summary>How values are converted into the field's property type (looked up once per schema and field).</summary>
+    internal ValueConverter.ConversionPlan PlanOf(SchemaField field) =>
+        _plans[field.Index] ??= ValueConverter.ConversionPlan.For(field.Property.PropertyType);
 
     /// <summary>Finds a field by River name.</summary>
     public bool TryGetField(string name, out SchemaField field) => _byName.TryGetValue(name, out field!);

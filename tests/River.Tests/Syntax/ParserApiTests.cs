@@ -20,6 +20,31 @@ public sealed class ParserApiTests
     }
 
     [Fact]
+    public void BlockNameAndIdAreRemadeWhenACopyChangesThem()
+    {
+        // Name and Id are cached in the node; a copy with other parts or another label must not see the old ones,
+        // and the cache must not affect equality.
+        var block = (BlockStatement)RiverParser.Parse("ids.alloy", "a.b.c \"l\" {}\n").File!.Body[0];
+        Assert.Equal("a.b.c", block.Name);
+        Assert.Equal("a.b.c.l", block.Id);
+        var relabelled = block with { Label = "m" };
+        Assert.Equal("a.b.c.m", relabelled.Id);
+        Assert.Equal("a.b.c.l", block.Id);
+        var unlabelled = block with { Label = null };
+        Assert.Equal("a.b.c", unlabelled.Id);
+        var renamed = block with { NameParts = [new Identifier("x", default)] };
+        Assert.Equal("x", renamed.Name);
+        Assert.Equal("x.l", renamed.Id);
+        Assert.Equal("a.b.c.l", block.Id);
+
+        var fresh = block with { };
+        Assert.Equal(block, fresh);
+        _ = block.Id;
+        Assert.Equal(block, fresh);
+        Assert.Equal(block.GetHashCode(), fresh.GetHashCode());
+    }
+
+    [Fact]
     public void AnyErrorMeansNoTree()
     {
         var result = RiverParser.Parse("bad.alloy", "a = 1\nb = [1 2]\n");

@@ -113,7 +113,9 @@ public sealed class ComponentController : IAsyncDisposable
 
     private async Task<ApplyResult> ApplyLockedAsync(IReadOnlyList<ConfigFile> files)
     {
+        StartupTrace.Mark("hash");
         var plan = GraphLoader.Plan(files, Options.Registry, Options.Evaluator, Options.Stability);
+        StartupTrace.Mark("plan");
         var diagnostics = plan.Diagnostics;
         if (diagnostics.HasErrors)
         {
@@ -138,11 +140,12 @@ public sealed class ComponentController : IAsyncDisposable
         foreach (var declaration in plan.Components)
         {
             var reused = old.Nodes.TryGetValue(declaration.Id, out var existing) && existing.Registration == declaration.Registration;
-            var node = reused ? existing! : new ComponentNode(this, declaration.Registration, declaration.Block, declaration.Source)
+            var node = reused ? existing! : new ComponentNode(this, declaration.Registration, declaration.Id, declaration.Block, declaration.Source)
             {
                 Logger = Options.LoggerFactory.CreateLogger("component:" + declaration.Id),
             };
             nodes.Add(declaration.Id, node);
+            var traced = StartupTrace.Allocated();
             var started = Stopwatch.GetTimestamp();
             var scope = BuildScope(plan.Dependencies[declaration.Id].Select(id => nodes[id]));
             var local = new DiagnosticBag();
@@ -150,22 +153,28 @@ public sealed class ComponentController : IAsyncDisposable
                 declaration.Block, declaration.Source, declaration.Registration.ArgumentsType, scope, Options.Stability, local);
             Metrics.ObserveEvaluation(Stopwatch.GetElapsedTime(started));
             diagnostics.AddRange(local.Items);
+            StartupTrace.Add("node+decode", traced);
             if (arguments is null || local.HasErrors)
             {
                 continue;
             }
 
-            var encoded = TryEncode(arguments);
             if (reused)
             {
+                traced = StartupTrace.Allocated();
+                var encoded = TryEncode(arguments);
+                StartupTrace.Add("encode-args", traced);
                 staged.Add(new StagedComponent(node, declaration, arguments, encoded, IsNew: false, Changed: !ArgumentsEqual(encoded, node), 0));
                 continue;
             }
 
+            traced = StartupTrace.Allocated();
             try
             {
-                node.Build(arguments, encoded);
-                staged.Add(new StagedComponent(node, declaration, arguments, encoded, IsNew: true, Changed: true, node.ExportsVersion));
+                // The arguments of a new component are encoded only when they are first compared (next evaluation).
+                node.Build(arguments);
+                staged.Add(new StagedComponent(node, declaration, arguments, null, IsNew: true, Changed: true, node.ExportsVersion));
+                StartupTrace.Add("build", traced);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -182,6 +191,8 @@ public sealed class ComponentController : IAsyncDisposable
 
             return new ApplyResult(false, diagnostics.Items.ToList(), DateTimeOffset.UtcNow);
         }
+
+        StartupTrace.Mark("decode+build");
 
         // Commit.
         var graph = RuntimeGraph.Create(plan, nodes);
@@ -214,6 +225,7 @@ public sealed class ComponentController : IAsyncDisposable
             s.Node.SetEvalHealth(ComponentHealth.Healthy("component evaluated"));
         }
 
+        StartupTrace.Mark("commit");
         foreach (var s in staged.Where(s => s.IsNew))
         {
             s.Node.IsLive = true;
@@ -226,6 +238,7 @@ public sealed class ComponentController : IAsyncDisposable
             }
         }
 
+        StartupTrace.Mark("start");
         Options.OnLoggingChanged?.Invoke(logging);
         _logger.LogInformation("config loaded: {Count} components ({New} new, {Removed} removed)", graph.Order.Count, staged.Count(s => s.IsNew), removed.Count);
         return new ApplyResult(true, diagnostics.Items.ToList(), DateTimeOffset.UtcNow);
@@ -436,7 +449,7 @@ public sealed class ComponentController : IAsyncDisposable
     private static bool ArgumentsEqual(Value? encoded, ComponentNode node) =>
         encoded is not null && node.ArgumentsValue is { } current && current.Equals(encoded);
 
-    private Value? TryEncode(object arguments)
+    internal Value? TryEncode(object arguments)
     {
         try
         {

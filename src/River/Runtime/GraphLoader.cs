@@ -67,13 +67,14 @@ public static class GraphLoader
 
                 var block = (BlockStatement)statement;
                 var name = block.Name;
-                if (declared.TryGetValue(block.Id, out var first))
+                var id = block.Id; // built on every read: once per block here
+                if (declared.TryGetValue(id, out var first))
                 {
-                    diagnostics.Error(file.Source, block.NameSpan, $"block {block.Id} already declared at {first.Source.Describe(first.Block.NameSpan.Start)}");
+                    diagnostics.Error(file.Source, block.NameSpan, $"block {id} already declared at {first.Source.Describe(first.Block.NameSpan.Start)}");
                     continue;
                 }
 
-                declared.Add(block.Id, (block, file.Source));
+                declared.Add(id, (block, file.Source));
                 if (name == "logging")
                 {
                     if (block.Label is not null)
@@ -127,7 +128,7 @@ public static class GraphLoader
                     continue;
                 }
 
-                components.Add(new ComponentDeclaration(block.Id, registration, block, file.Source));
+                components.Add(new ComponentDeclaration(id, registration, block, file.Source));
             }
         }
 

@@ -133,52 +133,48 @@ public sealed class ComponentController : IAsyncDisposable
             }
         }
 
-        // Stage: decode every component in dependency order against the staged nodes' exports.
+        // Stage: decode and build every component in dependency order against the staged nodes' exports. Runs of
+        // components that do not depend on each other are staged in parallel when long enough; diagnostics and the
+        // staged list keep the plan's order either way.
         var old = _graph;
-        var staged = new List<StagedComponent>(plan.Components.Count);
-        var nodes = new Dictionary<string, ComponentNode>(plan.Components.Count, StringComparer.Ordinal);
-        foreach (var declaration in plan.Components)
+        var count = plan.Components.Count;
+        var nodes = new Dictionary<string, ComponentNode>(count, StringComparer.Ordinal);
+        var nodeList = new ComponentNode[count];
+        var reused = new bool[count];
+        for (var i = 0; i < count; i++)
         {
-            var reused = old.Nodes.TryGetValue(declaration.Id, out var existing) && existing.Registration == declaration.Registration;
-            var node = reused ? existing! : new ComponentNode(this, declaration.Registration, declaration.Id, declaration.Block, declaration.Source)
+            var declaration = plan.Components[i];
+            reused[i] = old.Nodes.TryGetValue(declaration.Id, out var existing) && existing.Registration == declaration.Registration;
+            nodeList[i] = reused[i] ? existing! : new ComponentNode(this, declaration.Registration, declaration.Id, declaration.Block, declaration.Source)
             {
                 Logger = Options.LoggerFactory.CreateLogger("component:" + declaration.Id),
             };
-            nodes.Add(declaration.Id, node);
-            var traced = StartupTrace.Allocated();
-            var started = Stopwatch.GetTimestamp();
-            var scope = BuildScope(plan.Dependencies[declaration.Id].Select(id => nodes[id]));
-            var local = new DiagnosticBag();
-            var arguments = Options.Evaluator.DecodeArguments(
-                declaration.Block, declaration.Source, declaration.Registration.ArgumentsType, scope, Options.Stability, local);
-            Metrics.ObserveEvaluation(Stopwatch.GetElapsedTime(started));
+            nodes.Add(declaration.Id, nodeList[i]);
+        }
+
+        var outcomes = new (DiagnosticBag Diagnostics, StagedComponent? Staged)[count];
+        foreach (var (from, to) in IndependentRuns(plan))
+        {
+            if (to - from >= ParallelStagingThreshold && Environment.ProcessorCount > 1)
+            {
+                Parallel.For(from, to, i => outcomes[i] = Stage(plan.Components[i], nodeList[i], reused[i], plan, nodes));
+            }
+            else
+            {
+                for (var i = from; i < to; i++)
+                {
+                    outcomes[i] = Stage(plan.Components[i], nodeList[i], reused[i], plan, nodes);
+                }
+            }
+        }
+
+        var staged = new List<StagedComponent>(count);
+        foreach (var (local, stagedComponent) in outcomes)
+        {
             diagnostics.AddRange(local.Items);
-            StartupTrace.Add("node+decode", traced);
-            if (arguments is null || local.HasErrors)
+            if (stagedComponent is not null)
             {
-                continue;
-            }
-
-            if (reused)
-            {
-                traced = StartupTrace.Allocated();
-                var encoded = TryEncode(arguments);
-                StartupTrace.Add("encode-args", traced);
-                staged.Add(new StagedComponent(node, declaration, arguments, encoded, IsNew: false, Changed: !ArgumentsEqual(encoded, node), 0));
-                continue;
-            }
-
-            traced = StartupTrace.Allocated();
-            try
-            {
-                // The arguments of a new component are encoded only when they are first compared (next evaluation).
-                node.Build(arguments);
-                staged.Add(new StagedComponent(node, declaration, arguments, null, IsNew: true, Changed: true, node.ExportsVersion));
-                StartupTrace.Add("build", traced);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                diagnostics.Error(declaration.Source, declaration.Block.NameSpan, "Failed to build component: building component: " + ex.Message);
+                staged.Add(stagedComponent);
             }
         }
 
@@ -245,6 +241,80 @@ public sealed class ComponentController : IAsyncDisposable
     }
 
     private static readonly IReadOnlyDictionary<string, Value> EmptyScope = new Dictionary<string, Value>();
+
+    /// <summary>
+    /// Independent components staged in parallel from this many on: below it, handing work to other threads costs
+    /// more than it saves (and a small config stays on one thread).
+    /// </summary>
+    internal const int ParallelStagingThreshold = 64;
+
+    /// <summary>
+    /// Splits the plan's topological order into consecutive runs of components none of which references another
+    /// of its run: every dependency of a run is staged in an earlier one.
+    /// </summary>
+    internal static IEnumerable<(int From, int To)> IndependentRuns(LoadPlan plan)
+    {
+        var from = 0;
+        var run = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < plan.Components.Count; i++)
+        {
+            var id = plan.Components[i].Id;
+            if (plan.Dependencies[id].Exists(run.Contains))
+            {
+                yield return (from, i);
+                from = i;
+                run.Clear();
+            }
+
+            run.Add(id);
+        }
+
+        if (from < plan.Components.Count)
+        {
+            yield return (from, plan.Components.Count);
+        }
+    }
+
+    /// <summary>
+    /// Decodes one component against its dependencies' exports and builds it (or, for a kept node, compares its
+    /// arguments). May run on several threads at once for independent components.
+    /// </summary>
+    private (DiagnosticBag Diagnostics, StagedComponent? Staged) Stage(
+        ComponentDeclaration declaration, ComponentNode node, bool reused, LoadPlan plan, Dictionary<string, ComponentNode> nodes)
+    {
+        var traced = StartupTrace.Allocated();
+        var started = Stopwatch.GetTimestamp();
+        var scope = BuildScope(plan.Dependencies[declaration.Id].Select(id => nodes[id]));
+        var local = new DiagnosticBag();
+        var arguments = Options.Evaluator.DecodeArguments(
+            declaration.Block, declaration.Source, declaration.Registration.ArgumentsType, scope, Options.Stability, local);
+        Metrics.ObserveEvaluation(Stopwatch.GetElapsedTime(started));
+        StartupTrace.Add("decode", traced);
+        if (arguments is null || local.HasErrors)
+        {
+            return (local, null);
+        }
+
+        if (reused)
+        {
+            var encoded = TryEncode(arguments);
+            return (local, new StagedComponent(node, declaration, arguments, encoded, IsNew: false, Changed: !ArgumentsEqual(encoded, node), 0));
+        }
+
+        traced = StartupTrace.Allocated();
+        try
+        {
+            // The arguments of a new component are encoded only when they are first compared (next evaluation).
+            node.Build(arguments);
+            StartupTrace.Add("build", traced);
+            return (local, new StagedComponent(node, declaration, arguments, null, IsNew: true, Changed: true, node.ExportsVersion));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            local.Error(declaration.Source, declaration.Block.NameSpan, "Failed to build component: building component: " + ex.Message);
+            return (local, null);
+        }
+    }
 
     /// <summary>Queues a node whose exports changed; its dependants are evaluated on the controller's loop.</summary>
     internal void EnqueueExportsChanged(ComponentNode node)

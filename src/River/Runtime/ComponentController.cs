@@ -157,7 +157,7 @@ public sealed class ComponentController : IAsyncDisposable
         {
             if (to - from >= ParallelStagingThreshold && Environment.ProcessorCount > 1)
             {
-                Parallel.For(from, to, i => outcomes[i] = Stage(plan.Components[i], nodeList[i], reused[i], plan, nodes));
+                ForEachShared(from, to, i => outcomes[i] = Stage(plan.Components[i], nodeList[i], reused[i], plan, nodes));
             }
             else
             {
@@ -272,6 +272,66 @@ public sealed class ComponentController : IAsyncDisposable
         if (from < plan.Components.Count)
         {
             yield return (from, plan.Components.Count);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for every index of [<paramref name="from"/>, <paramref name="to"/>) on this thread
+    /// and on helpers from the thread pool (one per other core), each taking the next index as it goes. The calling
+    /// thread never waits for a helper that has not started (on a busy machine it may simply do everything itself),
+    /// only for indexes a helper has taken. The first exception is rethrown here.
+    /// </summary>
+    internal static void ForEachShared(int from, int to, Action<int> body)
+    {
+        if (from >= to)
+        {
+            return;
+        }
+
+        var work = new SharedRange(from, to, body);
+        for (var helper = 1; helper < Environment.ProcessorCount && helper < to - from; helper++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static w => w.Run(), work, preferLocal: false);
+        }
+
+        work.Run();
+        work.Wait();
+    }
+
+    private sealed class SharedRange(int from, int to, Action<int> body)
+    {
+        private readonly ManualResetEventSlim _done = new();
+        private int _next = from - 1;
+        private int _pending = to - from;
+        private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _failure;
+
+        public void Run()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref _next)) < to)
+            {
+                try
+                {
+                    body(i);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref _failure, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex), null);
+                }
+                finally
+                {
+                    if (Interlocked.Decrement(ref _pending) == 0)
+                    {
+                        _done.Set();
+                    }
+                }
+            }
+        }
+
+        public void Wait()
+        {
+            _done.Wait();
+            _failure?.Throw();
         }
     }
 

@@ -28,6 +28,28 @@ public class ParallelStagingTests
     }
 
     [Fact]
+    public void SharedLoopsVisitEveryIndexOnceAndRethrowAFailure()
+    {
+        var visits = new int[1000];
+        ComponentController.ForEachShared(10, 1000, i => Interlocked.Increment(ref visits[i]));
+        Assert.All(visits.Take(10), v => Assert.Equal(0, v));
+        Assert.All(visits.Skip(10), v => Assert.Equal(1, v));
+        ComponentController.ForEachShared(5, 5, _ => throw new InvalidOperationException("never called"));
+
+        var done = 0;
+        var error = Assert.Throws<InvalidOperationException>(() => ComponentController.ForEachShared(0, 200, i =>
+        {
+            Interlocked.Increment(ref done);
+            if (i == 150)
+            {
+                throw new InvalidOperationException("index 150");
+            }
+        }));
+        Assert.Equal("index 150", error.Message);
+        Assert.Equal(200, done);
+    }
+
+    [Fact]
     public async Task ManyIndependentComponentsAndTheirDependantsAllBuildWithTheirOwnArguments()
     {
         var text = new StringBuilder();

@@ -344,7 +344,8 @@ public sealed class ComponentController : IAsyncDisposable
     {
         var traced = StartupTrace.Allocated();
         var started = Stopwatch.GetTimestamp();
-        var scope = BuildScope(plan.Dependencies[declaration.Id].Select(id => nodes[id]));
+        var dependencies = plan.Dependencies[declaration.Id];
+        var scope = dependencies.Count == 0 ? EmptyScope : BuildScope(dependencies.Select(id => nodes[id]));
         var local = new DiagnosticBag();
         var arguments = Options.Evaluator.DecodeArguments(
             declaration.Block, declaration.Source, declaration.Registration.ArgumentsType, scope, Options.Stability, local);

@@ -22,6 +22,7 @@ public sealed class ComponentNode
     private Value? _argumentsValue;
     private bool _argumentsEncoded;
     private Prometheus.CollectorRegistry? _registry;
+    private string[]? _idParts;
 
     internal ComponentNode(ComponentController controller, ComponentRegistration registration, string id, BlockStatement block, SourceFile source)
     {
@@ -30,7 +31,6 @@ public sealed class ComponentNode
         Block = block;
         Source = source;
         Id = id;
-        IdParts = Id.Split('.');
         Label = block.Label ?? string.Empty;
         var created = new ComponentHealth(HealthState.Unknown, "component created", DateTimeOffset.UtcNow);
         _evalHealth = created;
@@ -41,8 +41,8 @@ public sealed class ComponentNode
     /// <summary>The component id, <c>name.label</c>.</summary>
     public string Id { get; }
 
-    /// <summary>The id split at dots (where the exports sit in an evaluation scope).</summary>
-    internal string[] IdParts { get; }
+    /// <summary>The id split at dots (where the exports sit in an evaluation scope); split on first use.</summary>
+    internal string[] IdParts => _idParts ??= Id.Split('.');
 
     /// <summary>
     /// The River encoding of <see cref="Arguments"/>, to compare new arguments with (null when they cannot be encoded:

@@ -67,7 +67,7 @@ public static class GraphLoader
 
                 var block = (BlockStatement)statement;
                 var name = block.Name;
-                var id = block.Id; // built on every read: once per block here
+                var id = block.Label is null ? name : name + "." + block.Label; // block.Id, which joins the name again
                 if (declared.TryGetValue(id, out var first))
                 {
                     diagnostics.Error(file.Source, block.NameSpan, $"block {id} already declared at {first.Source.Describe(first.Block.NameSpan.Start)}");

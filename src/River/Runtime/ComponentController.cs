@@ -140,31 +140,36 @@ public sealed class ComponentController : IAsyncDisposable
         var count = plan.Components.Count;
         var nodes = new Dictionary<string, ComponentNode>(count, StringComparer.Ordinal);
         var nodeList = new ComponentNode[count];
-        var reused = new bool[count];
-        for (var i = 0; i < count; i++)
+        var outcomes = new (DiagnosticBag Diagnostics, StagedComponent? Staged)[count];
+        void StageAt(int i)
         {
             var declaration = plan.Components[i];
-            reused[i] = old.Nodes.TryGetValue(declaration.Id, out var existing) && existing.Registration == declaration.Registration;
-            nodeList[i] = reused[i] ? existing! : new ComponentNode(this, declaration.Registration, declaration.Id, declaration.Block, declaration.Source)
+            var reused = old.Nodes.TryGetValue(declaration.Id, out var existing) && existing.Registration == declaration.Registration;
+            nodeList[i] = reused ? existing! : new ComponentNode(this, declaration.Registration, declaration.Id, declaration.Block, declaration.Source)
             {
                 Logger = Options.LoggerFactory.CreateLogger("component:" + declaration.Id),
             };
-            nodes.Add(declaration.Id, nodeList[i]);
+            outcomes[i] = Stage(declaration, nodeList[i], reused, plan, nodes);
         }
 
-        var outcomes = new (DiagnosticBag Diagnostics, StagedComponent? Staged)[count];
         foreach (var (from, to) in IndependentRuns(plan))
         {
             if (to - from >= ParallelStagingThreshold && Environment.ProcessorCount > 1)
             {
-                ForEachShared(from, to, i => outcomes[i] = Stage(plan.Components[i], nodeList[i], reused[i], plan, nodes));
+                ForEachShared(from, to, StageAt);
             }
             else
             {
                 for (var i = from; i < to; i++)
                 {
-                    outcomes[i] = Stage(plan.Components[i], nodeList[i], reused[i], plan, nodes);
+                    StageAt(i);
                 }
+            }
+
+            // The next runs read this run's nodes (their dependencies) from here.
+            for (var i = from; i < to; i++)
+            {
+                nodes.Add(plan.Components[i].Id, nodeList[i]);
             }
         }
 
@@ -222,16 +227,36 @@ public sealed class ComponentController : IAsyncDisposable
         }
 
         StartupTrace.Mark("commit");
+        // The run loops are started from another thread: with thousands of new components, queueing them all would
+        // otherwise hold up the end of the load (and /-/ready, which like Alloy's means "loaded", not "running").
+        var launches = new List<Task<Task>>();
         foreach (var s in staged.Where(s => s.IsNew))
         {
             s.Node.IsLive = true;
-            s.Node.Start();
+            if (s.Node.PrepareStart() is { } launch)
+            {
+                launches.Add(launch);
+            }
 
             // Exports published between this node's staging and now were not seen by its dependants.
             if (s.Node.ExportsVersion != s.ExportsVersionAtStaging)
             {
                 EnqueueExportsChanged(s.Node);
             }
+        }
+
+        if (launches.Count > 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(
+                static all =>
+                {
+                    foreach (var launch in all)
+                    {
+                        launch.Start(TaskScheduler.Default);
+                    }
+                },
+                launches,
+                preferLocal: false);
         }
 
         StartupTrace.Mark("start");

@@ -304,18 +304,27 @@ public sealed class ComponentNode
     }
 
     /// <summary>Starts the supervised run loop.</summary>
-    internal void Start()
+    internal void Start() => PrepareStart()?.Start(TaskScheduler.Default);
+
+    /// <summary>
+    /// Makes the node running as far as <see cref="StopAsync"/> is concerned and returns the task that runs its loop,
+    /// not yet started (null when already started or never built): the caller starts it, possibly later and from
+    /// another thread. A stop before then cancels the loop before its first step.
+    /// </summary>
+    internal Task<Task>? PrepareStart()
     {
         lock (_gate)
         {
             if (_runTask is not null || Instance is null)
             {
-                return;
+                return null;
             }
 
             _runCts = new CancellationTokenSource();
             var token = _runCts.Token;
-            _runTask = Task.Run(() => SuperviseAsync(token), CancellationToken.None);
+            var launch = new Task<Task>(() => SuperviseAsync(token));
+            _runTask = launch.Unwrap();
+            return launch;
         }
     }
 

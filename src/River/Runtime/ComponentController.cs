@@ -204,6 +204,10 @@ public sealed class ComponentController : IAsyncDisposable
         }
 
         _graph = graph;
+
+        // One record for the components not updated here (health records are immutable): a large first load would
+        // otherwise stamp and allocate one per component within the same millisecond.
+        var evaluated = ComponentHealth.Healthy("component evaluated");
         foreach (var s in staged)
         {
             s.Node.Block = s.Declaration.Block;
@@ -223,7 +227,7 @@ public sealed class ComponentController : IAsyncDisposable
                 }
             }
 
-            s.Node.SetEvalHealth(ComponentHealth.Healthy("component evaluated"));
+            s.Node.SetEvalHealth(!s.IsNew && s.Changed ? ComponentHealth.Healthy("component evaluated") : evaluated);
         }
 
         StartupTrace.Mark("commit");

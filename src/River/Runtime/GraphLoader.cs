@@ -139,11 +139,19 @@ public static class GraphLoader
             graph.Add(component.Id);
         }
 
-        var selfReferences = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var component in components)
+        // Collecting a block's references reads only its own syntax tree: for a large config, on every core.
+        var references = new IReadOnlyList<Reference>[components.Count];
+        if (components.Count >= ComponentController.ParallelStagingThreshold && Environment.ProcessorCount > 1)
         {
+            ComponentController.ForEachShared(0, components.Count, i => references[i] = ReferenceCollector.Collect(components[i].Block.Body));
+        }
+
+        var selfReferences = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < components.Count; i++)
+        {
+            var component = components[i];
             var dependencies = new List<string>();
-            foreach (var reference in ReferenceCollector.Collect(component.Block.Body))
+            foreach (var reference in references[i] ?? ReferenceCollector.Collect(component.Block.Body))
             {
                 var target = Resolve(reference, ids);
                 if (target is null)

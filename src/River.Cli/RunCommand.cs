@@ -51,6 +51,7 @@ internal static class RunCommand
                 Stability = level.Value,
                 WatchConfig = !result.GetValue(noWatch),
                 Version = RiverCli.Version,
+                NoGcDuringFirstLoad = true,
             };
             return await RiverHost.RunAsync(options, cancellationToken);
         });

@@ -113,7 +113,9 @@ public sealed class ComponentController : IAsyncDisposable
 
     private async Task<ApplyResult> ApplyLockedAsync(IReadOnlyList<ConfigFile> files)
     {
+        StartupTrace.Mark("hash");
         var plan = GraphLoader.Plan(files, Options.Registry, Options.Evaluator, Options.Stability);
+        StartupTrace.Mark("plan");
         var diagnostics = plan.Diagnostics;
         if (diagnostics.HasErrors)
         {
@@ -131,45 +133,53 @@ public sealed class ComponentController : IAsyncDisposable
             }
         }
 
-        // Stage: decode every component in dependency order against the staged nodes' exports.
+        // Stage: decode and build every component in dependency order against the staged nodes' exports. Runs of
+        // components that do not depend on each other are staged in parallel when long enough; diagnostics and the
+        // staged list keep the plan's order either way.
         var old = _graph;
-        var staged = new List<StagedComponent>(plan.Components.Count);
-        var nodes = new Dictionary<string, ComponentNode>(plan.Components.Count, StringComparer.Ordinal);
-        foreach (var declaration in plan.Components)
+        var count = plan.Components.Count;
+        var nodes = new Dictionary<string, ComponentNode>(count, StringComparer.Ordinal);
+        var nodeList = new ComponentNode[count];
+        var outcomes = new (DiagnosticBag Diagnostics, StagedComponent? Staged)[count];
+        void StageAt(int i)
         {
+            var declaration = plan.Components[i];
             var reused = old.Nodes.TryGetValue(declaration.Id, out var existing) && existing.Registration == declaration.Registration;
-            var node = reused ? existing! : new ComponentNode(this, declaration.Registration, declaration.Block, declaration.Source)
+            nodeList[i] = reused ? existing! : new ComponentNode(this, declaration.Registration, declaration.Id, declaration.Block, declaration.Source)
             {
                 Logger = Options.LoggerFactory.CreateLogger("component:" + declaration.Id),
             };
-            nodes.Add(declaration.Id, node);
-            var started = Stopwatch.GetTimestamp();
-            var scope = BuildScope(plan.Dependencies[declaration.Id].Select(id => nodes[id]));
-            var local = new DiagnosticBag();
-            var arguments = Options.Evaluator.DecodeArguments(
-                declaration.Block, declaration.Source, declaration.Registration.ArgumentsType, scope, Options.Stability, local);
-            Metrics.ObserveEvaluation(Stopwatch.GetElapsedTime(started));
+            outcomes[i] = Stage(declaration, nodeList[i], reused, plan, nodes);
+        }
+
+        foreach (var (from, to) in IndependentRuns(plan))
+        {
+            if (to - from >= ParallelStagingThreshold && Environment.ProcessorCount > 1)
+            {
+                ForEachShared(from, to, StageAt);
+            }
+            else
+            {
+                for (var i = from; i < to; i++)
+                {
+                    StageAt(i);
+                }
+            }
+
+            // The next runs read this run's nodes (their dependencies) from here.
+            for (var i = from; i < to; i++)
+            {
+                nodes.Add(plan.Components[i].Id, nodeList[i]);
+            }
+        }
+
+        var staged = new List<StagedComponent>(count);
+        foreach (var (local, stagedComponent) in outcomes)
+        {
             diagnostics.AddRange(local.Items);
-            if (arguments is null || local.HasErrors)
+            if (stagedComponent is not null)
             {
-                continue;
-            }
-
-            var encoded = TryEncode(arguments);
-            if (reused)
-            {
-                staged.Add(new StagedComponent(node, declaration, arguments, encoded, IsNew: false, Changed: !ArgumentsEqual(encoded, node), 0));
-                continue;
-            }
-
-            try
-            {
-                node.Build(arguments, encoded);
-                staged.Add(new StagedComponent(node, declaration, arguments, encoded, IsNew: true, Changed: true, node.ExportsVersion));
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                diagnostics.Error(declaration.Source, declaration.Block.NameSpan, "Failed to build component: building component: " + ex.Message);
+                staged.Add(stagedComponent);
             }
         }
 
@@ -183,6 +193,8 @@ public sealed class ComponentController : IAsyncDisposable
             return new ApplyResult(false, diagnostics.Items.ToList(), DateTimeOffset.UtcNow);
         }
 
+        StartupTrace.Mark("decode+build");
+
         // Commit.
         var graph = RuntimeGraph.Create(plan, nodes);
         var removed = old.Order.Where(n => !nodes.TryGetValue(n.Id, out var kept) || kept != n).Reverse().ToList();
@@ -192,6 +204,10 @@ public sealed class ComponentController : IAsyncDisposable
         }
 
         _graph = graph;
+
+        // One record for the components not updated here (health records are immutable): a large first load would
+        // otherwise stamp and allocate one per component within the same millisecond.
+        var evaluated = ComponentHealth.Healthy("component evaluated");
         foreach (var s in staged)
         {
             s.Node.Block = s.Declaration.Block;
@@ -211,13 +227,20 @@ public sealed class ComponentController : IAsyncDisposable
                 }
             }
 
-            s.Node.SetEvalHealth(ComponentHealth.Healthy("component evaluated"));
+            s.Node.SetEvalHealth(!s.IsNew && s.Changed ? ComponentHealth.Healthy("component evaluated") : evaluated);
         }
 
+        StartupTrace.Mark("commit");
+        // The run loops are started from another thread: with thousands of new components, queueing them all would
+        // otherwise hold up the end of the load (and /-/ready, which like Alloy's means "loaded", not "running").
+        var launches = new List<Task<Task>>();
         foreach (var s in staged.Where(s => s.IsNew))
         {
             s.Node.IsLive = true;
-            s.Node.Start();
+            if (s.Node.PrepareStart() is { } launch)
+            {
+                launches.Add(launch);
+            }
 
             // Exports published between this node's staging and now were not seen by its dependants.
             if (s.Node.ExportsVersion != s.ExportsVersionAtStaging)
@@ -226,12 +249,162 @@ public sealed class ComponentController : IAsyncDisposable
             }
         }
 
+        if (launches.Count > 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(
+                static all =>
+                {
+                    foreach (var launch in all)
+                    {
+                        launch.Start(TaskScheduler.Default);
+                    }
+                },
+                launches,
+                preferLocal: false);
+        }
+
+        StartupTrace.Mark("start");
         Options.OnLoggingChanged?.Invoke(logging);
         _logger.LogInformation("config loaded: {Count} components ({New} new, {Removed} removed)", graph.Order.Count, staged.Count(s => s.IsNew), removed.Count);
         return new ApplyResult(true, diagnostics.Items.ToList(), DateTimeOffset.UtcNow);
     }
 
     private static readonly IReadOnlyDictionary<string, Value> EmptyScope = new Dictionary<string, Value>();
+
+    /// <summary>
+    /// Independent components staged in parallel from this many on: below it, handing work to other threads costs
+    /// more than it saves (and a small config stays on one thread).
+    /// </summary>
+    internal const int ParallelStagingThreshold = 64;
+
+    /// <summary>
+    /// Splits the plan's topological order into consecutive runs of components none of which references another
+    /// of its run: every dependency of a run is staged in an earlier one.
+    /// </summary>
+    internal static IEnumerable<(int From, int To)> IndependentRuns(LoadPlan plan)
+    {
+        var from = 0;
+        var run = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < plan.Components.Count; i++)
+        {
+            var id = plan.Components[i].Id;
+            if (plan.Dependencies[id].Exists(run.Contains))
+            {
+                yield return (from, i);
+                from = i;
+                run.Clear();
+            }
+
+            run.Add(id);
+        }
+
+        if (from < plan.Components.Count)
+        {
+            yield return (from, plan.Components.Count);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for every index of [<paramref name="from"/>, <paramref name="to"/>) on this thread
+    /// and on helpers from the thread pool (one per other core), each taking the next index as it goes. The calling
+    /// thread never waits for a helper that has not started (on a busy machine it may simply do everything itself),
+    /// only for indexes a helper has taken. The first exception is rethrown here.
+    /// </summary>
+    internal static void ForEachShared(int from, int to, Action<int> body)
+    {
+        if (from >= to)
+        {
+            return;
+        }
+
+        var work = new SharedRange(from, to, body);
+        for (var helper = 1; helper < Environment.ProcessorCount && helper < to - from; helper++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static w => w.Run(), work, preferLocal: false);
+        }
+
+        work.Run();
+        work.Wait();
+    }
+
+    private sealed class SharedRange(int from, int to, Action<int> body)
+    {
+        private readonly ManualResetEventSlim _done = new();
+        private int _next = from - 1;
+        private int _pending = to - from;
+        private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _failure;
+
+        public void Run()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref _next)) < to)
+            {
+                try
+                {
+                    body(i);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref _failure, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex), null);
+                }
+                finally
+                {
+                    if (Interlocked.Decrement(ref _pending) == 0)
+                    {
+                        _done.Set();
+                    }
+                }
+            }
+        }
+
+        public void Wait()
+        {
+            _done.Wait();
+            _failure?.Throw();
+        }
+    }
+
+    /// <summary>
+    /// Decodes one component against its dependencies' exports and builds it (or, for a kept node, compares its
+    /// arguments). May run on several threads at once for independent components.
+    /// </summary>
+    private (DiagnosticBag Diagnostics, StagedComponent? Staged) Stage(
+        ComponentDeclaration declaration, ComponentNode node, bool reused, LoadPlan plan, Dictionary<string, ComponentNode> nodes)
+    {
+        var traced = StartupTrace.Allocated();
+        var started = Stopwatch.GetTimestamp();
+        var dependencies = plan.Dependencies[declaration.Id];
+        var scope = dependencies.Count == 0 ? EmptyScope : BuildScope(dependencies.Select(id => nodes[id]));
+        var local = new DiagnosticBag();
+        var arguments = Options.Evaluator.DecodeArguments(
+            declaration.Block, declaration.Source, declaration.Registration.ArgumentsType, scope, Options.Stability, local);
+        Metrics.ObserveEvaluation(Stopwatch.GetElapsedTime(started));
+        StartupTrace.Add("decode", traced);
+        if (arguments is null || local.HasErrors)
+        {
+            return (local, null);
+        }
+
+        if (reused)
+        {
+            var encoded = TryEncode(arguments);
+            return (local, new StagedComponent(node, declaration, arguments, encoded, IsNew: false, Changed: !ArgumentsEqual(encoded, node), 0));
+        }
+
+        traced = StartupTrace.Allocated();
+        try
+        {
+            // The arguments of a new component are encoded only when they are first compared (next evaluation).
+            node.Build(arguments);
+            StartupTrace.Add("build", traced);
+            return (local, new StagedComponent(node, declaration, arguments, null, IsNew: true, Changed: true, node.ExportsVersion));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            local.Error(declaration.Source, declaration.Block.NameSpan, "Failed to build component: building component: " + ex.Message);
+            return (local, null);
+        }
+    }
 
     /// <summary>Queues a node whose exports changed; its dependants are evaluated on the controller's loop.</summary>
     internal void EnqueueExportsChanged(ComponentNode node)
@@ -436,7 +609,7 @@ public sealed class ComponentController : IAsyncDisposable
     private static bool ArgumentsEqual(Value? encoded, ComponentNode node) =>
         encoded is not null && node.ArgumentsValue is { } current && current.Equals(encoded);
 
-    private Value? TryEncode(object arguments)
+    internal Value? TryEncode(object arguments)
     {
         try
         {

@@ -10,7 +10,22 @@ public sealed record ConfigSnapshot(IReadOnlyList<SourceFile> Sources, IReadOnly
     public bool Success => !Diagnostics.Any(d => d.Severity == Severity.Error);
 
     /// <summary>The SHA-256 over the file texts, to tell a real change from a touch.</summary>
-    public string Hash => RuntimeMetrics.Hash(Sources.Select(s => s.Path + "\0" + s.Text));
+    public string Hash
+    {
+        get
+        {
+            // The UTF-8 of path, NUL and text, file after file.
+            using var sha = new Utf8Sha256();
+            foreach (var source in Sources)
+            {
+                sha.Append(source.Path, endOfText: false);
+                sha.Append("\0", endOfText: false);
+                sha.Append(source.Text, endOfText: true);
+            }
+
+            return sha.Finish();
+        }
+    }
 }
 
 /// <summary>

@@ -67,13 +67,14 @@ public static class GraphLoader
 
                 var block = (BlockStatement)statement;
                 var name = block.Name;
-                if (declared.TryGetValue(block.Id, out var first))
+                var id = block.Label is null ? name : name + "." + block.Label; // block.Id, which joins the name again
+                if (declared.TryGetValue(id, out var first))
                 {
-                    diagnostics.Error(file.Source, block.NameSpan, $"block {block.Id} already declared at {first.Source.Describe(first.Block.NameSpan.Start)}");
+                    diagnostics.Error(file.Source, block.NameSpan, $"block {id} already declared at {first.Source.Describe(first.Block.NameSpan.Start)}");
                     continue;
                 }
 
-                declared.Add(block.Id, (block, file.Source));
+                declared.Add(id, (block, file.Source));
                 if (name == "logging")
                 {
                     if (block.Label is not null)
@@ -127,7 +128,7 @@ public static class GraphLoader
                     continue;
                 }
 
-                components.Add(new ComponentDeclaration(block.Id, registration, block, file.Source));
+                components.Add(new ComponentDeclaration(id, registration, block, file.Source));
             }
         }
 
@@ -138,11 +139,19 @@ public static class GraphLoader
             graph.Add(component.Id);
         }
 
-        var selfReferences = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var component in components)
+        // Collecting a block's references reads only its own syntax tree: for a large config, on every core.
+        var references = new IReadOnlyList<Reference>[components.Count];
+        if (components.Count >= ComponentController.ParallelStagingThreshold && Environment.ProcessorCount > 1)
         {
+            ComponentController.ForEachShared(0, components.Count, i => references[i] = ReferenceCollector.Collect(components[i].Block.Body));
+        }
+
+        var selfReferences = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < components.Count; i++)
+        {
+            var component = components[i];
             var dependencies = new List<string>();
-            foreach (var reference in ReferenceCollector.Collect(component.Block.Body))
+            foreach (var reference in references[i] ?? ReferenceCollector.Collect(component.Block.Body))
             {
                 var target = Resolve(reference, ids);
                 if (target is null)

@@ -64,12 +64,26 @@ public sealed class RiverHost : IAsyncDisposable
     /// </summary>
     public async Task<ApplyResult> StartAsync(CancellationToken cancellationToken = default)
     {
+        StartupTrace.Mark("init");
         await Server.StartAsync(cancellationToken).ConfigureAwait(false);
+        StartupTrace.Mark("server");
         Controller.Start();
-        var result = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        var noGc = _options.NoGcDuringFirstLoad && FirstLoadGc.TryEnter(_options.ConfigPath);
+        StartupTrace.Mark(noGc ? "nogc-region" : "no-region");
+        ApplyResult result;
+        try
+        {
+            result = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            FirstLoadGc.Exit(noGc);
+        }
+
         if (result.Success)
         {
             Server.Ready = true;
+            StartupTrace.Report(_options.ErrorOutput ?? Console.Error);
             if (_options.WatchConfig)
             {
                 _watcher = new ConfigWatcher(_options.ConfigPath, _options.WatchDebounce, ReloadIfChangedAsync);
@@ -124,6 +138,7 @@ public sealed class RiverHost : IAsyncDisposable
     private async Task<ApplyResult> ReloadLockedAsync(bool force, CancellationToken cancellationToken)
     {
         var snapshot = ConfigReader.Read(_options.ConfigPath);
+        StartupTrace.Mark("read+parse");
         var hash = snapshot.Hash;
         if (!force && hash == _lastAttemptedHash && Controller.LastResult is { } previous)
         {

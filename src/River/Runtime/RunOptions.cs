@@ -39,6 +39,12 @@ public sealed record RunOptions
     /// <summary>Where logs and diagnostics go (stderr when null).</summary>
     public TextWriter? ErrorOutput { get; init; }
 
+    /// <summary>
+    /// Hold off garbage collection while the first configuration loads, when it is large (see
+    /// <c>FirstLoadGc</c>; process-wide, so only the CLI, which runs one host, sets it).
+    /// </summary>
+    public bool NoGcDuringFirstLoad { get; init; }
+
     /// <summary>The version reported by <c>river_build_info</c>.</summary>
     public string Version { get; init; } = "0.0.0";
 }

@@ -1,30 +1,27 @@
 namespace River.Runtime;
 
-/// <summary>An installed graph: nodes by id, their topological rank, and edges in both directions.</summary>
+/// <summary>An installed graph: nodes by id, their topological rank, and edges in both directions (by rank).</summary>
 internal sealed class RuntimeGraph
 {
     private readonly Dictionary<ComponentNode, int> _rank;
-    private readonly Dictionary<ComponentNode, ComponentNode[]> _dependencies;
-    private readonly Dictionary<ComponentNode, List<ComponentNode>> _dependants;
+    private readonly ComponentNode[][] _dependencies;
+    private readonly List<ComponentNode>?[] _dependants;
 
     private RuntimeGraph(
         Dictionary<string, ComponentNode> nodes,
         List<ComponentNode> order,
-        Dictionary<ComponentNode, ComponentNode[]> dependencies,
-        Dictionary<ComponentNode, List<ComponentNode>> dependants)
+        Dictionary<ComponentNode, int> rank,
+        ComponentNode[][] dependencies,
+        List<ComponentNode>?[] dependants)
     {
         Nodes = nodes;
         Order = order;
+        _rank = rank;
         _dependencies = dependencies;
         _dependants = dependants;
-        _rank = new Dictionary<ComponentNode, int>(order.Count);
-        for (var i = 0; i < order.Count; i++)
-        {
-            _rank[order[i]] = i;
-        }
     }
 
-    public static RuntimeGraph Empty { get; } = new([], [], [], []);
+    public static RuntimeGraph Empty { get; } = new([], [], [], [], []);
 
     public Dictionary<string, ComponentNode> Nodes { get; }
 
@@ -32,27 +29,32 @@ internal sealed class RuntimeGraph
 
     public static RuntimeGraph Create(LoadPlan plan, Dictionary<string, ComponentNode> nodes)
     {
-        var order = new List<ComponentNode>(plan.Components.Count);
-        var dependencies = new Dictionary<ComponentNode, ComponentNode[]>(plan.Components.Count);
-        var dependants = new Dictionary<ComponentNode, List<ComponentNode>>(plan.Components.Count);
+        var count = plan.Components.Count;
+        var order = new List<ComponentNode>(count);
+        var rank = new Dictionary<ComponentNode, int>(count);
         foreach (var declaration in plan.Components)
         {
             var node = nodes[declaration.Id];
+            rank.Add(node, order.Count);
             order.Add(node);
-            dependants[node] = [];
         }
 
-        foreach (var node in order)
+        var dependencies = new ComponentNode[count][];
+        var dependants = new List<ComponentNode>?[count]; // null: none (most nodes of a wide graph)
+        for (var i = 0; i < count; i++)
         {
-            var deps = plan.Dependencies[node.Id].Select(id => nodes[id]).ToArray();
-            dependencies[node] = deps;
-            foreach (var dep in deps)
+            var ids = plan.Dependencies[order[i].Id];
+            var deps = ids.Count == 0 ? [] : new ComponentNode[ids.Count];
+            for (var d = 0; d < deps.Length; d++)
             {
-                dependants[dep].Add(node);
+                deps[d] = nodes[ids[d]];
+                (dependants[rank[deps[d]]] ??= []).Add(order[i]);
             }
+
+            dependencies[i] = deps;
         }
 
-        return new RuntimeGraph(nodes, order, dependencies, dependants);
+        return new RuntimeGraph(nodes, order, rank, dependencies, dependants);
     }
 
     public bool Contains(ComponentNode node) => _rank.ContainsKey(node);
@@ -60,8 +62,8 @@ internal sealed class RuntimeGraph
     public int RankOf(ComponentNode node) => _rank[node];
 
     public IReadOnlyList<ComponentNode> DependenciesOf(ComponentNode node) =>
-        _dependencies.TryGetValue(node, out var deps) ? deps : [];
+        _rank.TryGetValue(node, out var rank) ? _dependencies[rank] : [];
 
     public IReadOnlyList<ComponentNode> DependantsOf(ComponentNode node) =>
-        _dependants.TryGetValue(node, out var deps) ? deps : [];
+        _rank.TryGetValue(node, out var rank) && _dependants[rank] is { } dependants ? dependants : [];
 }

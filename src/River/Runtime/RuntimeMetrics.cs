@@ -90,12 +90,47 @@ public sealed class RuntimeMetrics
     /// <summary>SHA-256 (hex) over the texts in order, the value of <c>river_config_hash</c>.</summary>
     public static string Hash(IEnumerable<string> texts)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var sha = new Utf8Sha256();
         foreach (var text in texts)
         {
-            sha.AppendData(Encoding.UTF8.GetBytes(text));
+            sha.Append(text, endOfText: true);
         }
 
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        return sha.Finish();
     }
+}
+
+/// <summary>
+/// SHA-256 over the UTF-8 encoding of texts, encoded piece by piece through one small buffer (a config of megabytes
+/// is not copied into a byte array, nor concatenated with its path, to be hashed).
+/// </summary>
+internal sealed class Utf8Sha256 : IDisposable
+{
+    private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Encoder _encoder = Encoding.UTF8.GetEncoder();
+    private readonly byte[] _buffer = new byte[16 * 1024];
+
+    /// <summary>
+    /// Hashes <paramref name="text"/>. Pieces appended with <paramref name="endOfText"/> false continue into the next
+    /// one, so path, separator and text hash as the UTF-8 of their concatenation would.
+    /// </summary>
+    public void Append(ReadOnlySpan<char> text, bool endOfText)
+    {
+        while (true)
+        {
+            _encoder.Convert(text, _buffer, endOfText, out var charsUsed, out var bytesUsed, out var completed);
+            _sha.AppendData(_buffer, 0, bytesUsed);
+            text = text[charsUsed..];
+            if (text.IsEmpty && (completed || !endOfText))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The hash in lower-case hex.</summary>
+    public string Finish() => Convert.ToHexStringLower(_sha.GetHashAndReset());
+
+    /// <inheritdoc/>
+    public void Dispose() => _sha.Dispose();
 }

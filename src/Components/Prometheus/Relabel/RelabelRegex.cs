@@ -74,6 +74,12 @@ public sealed class RelabelRegex
             return template;
         }
 
+        if (template == "$1")
+        {
+            // The default replacement: the first group as it is, without a builder.
+            return match.Groups.Count > 1 && match.Groups[1].Success ? match.Groups[1].Value : "";
+        }
+
         var sb = new StringBuilder(template.Length + 16);
         var i = 0;
         while (i < template.Length)

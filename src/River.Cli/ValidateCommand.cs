@@ -38,7 +38,7 @@ internal static class ValidateCommand
             IReadOnlyList<Diagnostic> diagnostics;
             try
             {
-                diagnostics = RiverHost.Validate(path, ComponentCatalog.All, stability.Value);
+                diagnostics = RiverHost.Validate(path, ComponentCatalog.All, stability.Value, noGcDuringLoad: true);
             }
 #pragma warning disable CA1031 // validate promises exit code 0 or 1 whatever goes wrong
             catch (Exception e)

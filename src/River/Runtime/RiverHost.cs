@@ -257,17 +257,27 @@ public sealed class RiverHost : IAsyncDisposable
     /// <c>river validate</c>: every diagnostic of the configuration at <paramref name="path"/> without running it —
     /// syntax, unknown components, duplicates, references, cycles, stability, and argument decoding (references to
     /// other components read their default exports).
+    /// With <paramref name="noGcDuringLoad"/> (the CLI, a process that validates and exits), a large configuration is
+    /// read and checked without a collection, as <see cref="RunOptions.NoGcDuringFirstLoad"/> does for `river run`.
     /// </summary>
-    public static IReadOnlyList<Diagnostic> Validate(string path, IReadOnlyList<ComponentRegistration> catalog, StabilityLevel stability = StabilityLevel.GenerallyAvailable)
+    public static IReadOnlyList<Diagnostic> Validate(string path, IReadOnlyList<ComponentRegistration> catalog, StabilityLevel stability = StabilityLevel.GenerallyAvailable, bool noGcDuringLoad = false)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var snapshot = ConfigReader.Read(path);
-        if (!snapshot.Success)
+        var noGc = noGcDuringLoad && FirstLoadGc.TryEnter(path);
+        try
         {
-            return snapshot.Diagnostics;
-        }
+            var snapshot = ConfigReader.Read(path);
+            if (!snapshot.Success)
+            {
+                return snapshot.Diagnostics;
+            }
 
-        return ValidateFiles(snapshot.Files, catalog, stability);
+            return ValidateFiles(snapshot.Files, catalog, stability);
+        }
+        finally
+        {
+            FirstLoadGc.Exit(noGc);
+        }
     }
 
     /// <summary><see cref="Validate(string, IReadOnlyList{ComponentRegistration}, StabilityLevel)"/> over parsed files.</summary>
@@ -284,26 +294,59 @@ public sealed class RiverHost : IAsyncDisposable
         // A component whose graph checks already failed (unresolved reference, self reference, cycle, stability) is
         // not decoded again: its references would only repeat the same error as "identifier does not exist".
         var planErrors = diagnostics.Items.Where(d => d.Severity == Severity.Error && d.Source is not null).ToList();
-        var exports = new Dictionary<string, Value>(StringComparer.Ordinal);
-        foreach (var component in plan.Components)
+        var count = plan.Components.Count;
+        var exports = new Dictionary<string, Value>(count, StringComparer.Ordinal);
+        var outcomes = new (DiagnosticBag Diagnostics, Value Exports)[count];
+        // A component's exports before it runs are its exports type's defaults: the same for every component of a type.
+        var defaults = new System.Collections.Concurrent.ConcurrentDictionary<ComponentRegistration, Value>();
+        Value DefaultsOf(ComponentRegistration registration) => defaults.GetOrAdd(registration, r => DefaultExports(r, evaluator));
+        void ValidateAt(int i)
         {
-            if (planErrors.Any(d => d.Source == component.Source && d.Span.Start >= component.Block.Span.Start && d.Span.End <= component.Block.Span.End))
+            var component = plan.Components[i];
+            var local = new DiagnosticBag();
+            if (planErrors.Count == 0 || !planErrors.Exists(d => d.Source == component.Source && d.Span.Start >= component.Block.Span.Start && d.Span.End <= component.Block.Span.End))
             {
-                exports[component.Id] = DefaultExports(component.Registration, evaluator);
-                continue;
+                var scope = new Dictionary<string, Value>(StringComparer.Ordinal);
+                foreach (var dependency in plan.Dependencies.GetValueOrDefault(component.Id) ?? [])
+                {
+                    if (exports.TryGetValue(dependency, out var value))
+                    {
+                        Place(scope, dependency, value);
+                    }
+                }
+
+                evaluator.DecodeArguments(component.Block, component.Source, component.Registration.ArgumentsType, scope, stability, local);
             }
 
-            var scope = new Dictionary<string, Value>(StringComparer.Ordinal);
-            foreach (var dependency in plan.Dependencies.GetValueOrDefault(component.Id) ?? [])
+            outcomes[i] = (local, DefaultsOf(component.Registration));
+        }
+
+        // Decoded in the plan's order, runs of components that do not reference each other on every core (as the
+        // first load of `river run` stages them); a run only reads the exports of earlier runs, and the
+        // diagnostics are reported in the plan's order either way.
+        foreach (var (from, to) in ComponentController.IndependentRuns(plan))
+        {
+            if (to - from >= ComponentController.ParallelStagingThreshold && Environment.ProcessorCount > 1)
             {
-                if (exports.TryGetValue(dependency, out var value))
+                ComponentController.ForEachShared(from, to, ValidateAt);
+            }
+            else
+            {
+                for (var i = from; i < to; i++)
                 {
-                    Place(scope, dependency, value);
+                    ValidateAt(i);
                 }
             }
 
-            evaluator.DecodeArguments(component.Block, component.Source, component.Registration.ArgumentsType, scope, stability, diagnostics);
-            exports[component.Id] = DefaultExports(component.Registration, evaluator);
+            for (var i = from; i < to; i++)
+            {
+                exports[plan.Components[i].Id] = outcomes[i].Exports;
+            }
+        }
+
+        foreach (var (local, _) in outcomes)
+        {
+            diagnostics.AddRange(local.Items);
         }
 
         return diagnostics.Items;

@@ -38,7 +38,7 @@ public class LanguageBenchmarks
         _scope.SetPath(["prometheus", "remote_write", "default", "receiver"], new CapsuleValue(new BenchReceiver()));
 
         // Both sides must really read every block, or the comparison means nothing.
-        if (ParseAndEvaluate() != Blocks || JsonTyped() != Blocks || JsonDom() != Blocks)
+        if (ParseAndEvaluate() != Blocks || ParseAndEvaluateShared() != Blocks || JsonTyped() != Blocks || JsonDom() != Blocks)
         {
             throw new InvalidOperationException("benchmark inputs do not hold the expected number of blocks");
         }
@@ -83,6 +83,32 @@ public class LanguageBenchmarks
         }
 
         return bag.HasErrors ? -1 : count;
+    }
+
+    /// <summary>
+    /// The same work as <see cref="ParseAndEvaluate"/>, with the blocks decoded the way `river run` and `river validate`
+    /// decode a large config whose components do not reference each other: on every core, each block with its own
+    /// diagnostics (<c>ComponentController.ForEachShared</c>, the loader's own loop).
+    /// </summary>
+    [Benchmark(Description = "River parse + evaluate, blocks decoded on every core (as river run/validate)")]
+    public int ParseAndEvaluateShared()
+    {
+        var parsed = RiverParser.Parse(_river);
+        var file = parsed.File ?? throw new InvalidOperationException("does not parse");
+        var body = file.Body;
+        var enabled = new bool[body.Length];
+        var failed = 0;
+        River.Runtime.ComponentController.ForEachShared(0, body.Length, i =>
+        {
+            var bag = new DiagnosticBag();
+            enabled[i] = BodyDecoder.Decode<BenchScrapeArguments>((BlockStatement)body[i], _scope, file.Source, bag) is { Enabled: true };
+            if (bag.HasErrors)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        });
+
+        return failed > 0 ? -1 : enabled.Count(e => e);
     }
 }
 

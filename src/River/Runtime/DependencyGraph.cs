@@ -145,7 +145,17 @@ public sealed class DependencyGraph<T>
                     continue;
                 }
 
-                if (low[v] == index[v])
+                if (low[v] == index[v] && stack.Peek() == v)
+                {
+                    // A component of one node (nearly every node of a valid graph): no member list.
+                    stack.Pop();
+                    onStack[v] = false;
+                    if (_dependencies[v].Contains(v))
+                    {
+                        cycles.Add([_nodes[v]]);
+                    }
+                }
+                else if (low[v] == index[v])
                 {
                     var members = new List<int>();
                     int w;

@@ -33,7 +33,11 @@ public sealed class BeylaTracer
     private readonly bool _trackHeaders;
     private readonly TimeSpan _requestTimeout;
     private readonly SpanFactory _spans;
-    private readonly Dictionary<int, ServiceLabels> _services = [];
+    // Replaced, never changed, on a discovery change: the per-event look-up reads it without a lock.
+    private volatile Dictionary<int, ServiceLabels> _services = [];
+    // _pending.Count, readable without the lock: events that complete a request take the lock only when some
+    // request is pending (a source that sends whole requests, as the eBPF one does, never takes it).
+    private volatile int _pendingCount;
     private readonly Dictionary<PendingKey, HttpRequestEvent> _pending = [];
     private readonly List<(DiscoveredService, OtlpSpan)> _batch = [];
     private readonly Lock _lock = new();
@@ -93,15 +97,18 @@ public sealed class BeylaTracer
         ArgumentNullException.ThrowIfNull(change);
         lock (_lock)
         {
+            var services = new Dictionary<int, ServiceLabels>(_services);
             foreach (var s in change.Removed)
             {
-                _services.Remove(s.Pid);
+                services.Remove(s.Pid);
             }
 
             foreach (var s in change.Added)
             {
-                _services[s.Pid] = new ServiceLabels(s);
+                services[s.Pid] = new ServiceLabels(s);
             }
+
+            _services = services;
         }
 
         Metrics.OnDiscoveryChanged(change);
@@ -113,20 +120,21 @@ public sealed class BeylaTracer
     /// </summary>
     public bool Process(in HttpRequestEvent e)
     {
-        ServiceLabels? service;
-        lock (_lock)
+        _services.TryGetValue(e.Pid, out var service);
+        if (service is not null && _requestTimeout > TimeSpan.Zero && (e.EndNs == 0 || _pendingCount > 0))
         {
-            _services.TryGetValue(e.Pid, out service);
-            if (service is not null && _requestTimeout > TimeSpan.Zero)
+            lock (_lock)
             {
                 if (e.EndNs == 0)
                 {
                     // Request seen, response not yet: remember it for the timeout sweep.
                     _pending[PendingKey.Of(in e)] = e;
+                    _pendingCount = _pending.Count;
                     return true;
                 }
 
                 _pending.Remove(PendingKey.Of(in e));
+                _pendingCount = _pending.Count;
             }
         }
 
@@ -194,6 +202,8 @@ public sealed class BeylaTracer
             {
                 _pending.Remove(PendingKey.Of(in p));
             }
+
+            _pendingCount = _pending.Count;
         }
 
         foreach (var p in expired)

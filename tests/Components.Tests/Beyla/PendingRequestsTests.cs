@@ -1,4 +1,5 @@
 using System.Text;
+using River.Components.Beyla;
 using River.Components.Beyla.Ebpf.Native;
 
 namespace River.Components.Tests.Beyla;
@@ -107,5 +108,91 @@ public class PendingRequestsTests
         Assert.Equal(115u, request.RequestLength);
         Assert.Equal(HttpEventNative.FlagSplit, request.Flags);
         Assert.Equal("GET /split HTTP/1.1\r\n", Encoding.ASCII.GetString(((ReadOnlySpan<byte>)request.Buffer)[..request.BufferLength]));
+    }
+
+    [Fact]
+    public void TheIndexAgreesWithADictionaryThroughManyAddsAndRemovals()
+    {
+        // Connections a few ids apart and consecutive numbers collide and form long probe runs: every removal
+        // (taken, dropped as answered, expired) must leave each other request findable.
+        var table = new PendingRequests(64);
+        var reference = new Dictionary<(ulong, uint), ulong>();
+        var random = new Random(12345);
+        ulong start = 1;
+        for (var step = 0; step < 20_000; step++)
+        {
+            var connection = (ulong)random.Next(8) << 8;
+            var seq = (uint)random.Next(16);
+            switch (random.Next(4))
+            {
+                case 0:
+                case 1:
+                    var added = table.TryAdd(Request(connection, seq, start));
+                    Assert.Equal(reference.Count < 64 && !reference.ContainsKey((connection, seq)), added);
+                    if (added)
+                    {
+                        reference[(connection, seq)] = start++;
+                    }
+
+                    break;
+                case 2:
+                    var taken = table.TryTake(connection, seq, out var request);
+                    Assert.Equal(reference.Remove((connection, seq), out var startNs), taken);
+                    if (taken)
+                    {
+                        Assert.Equal(startNs, request.StartNs);
+                    }
+
+                    break;
+                default:
+                    var expected = 0;
+                    for (var s = seq; s > 0 && reference.Remove((connection, s - 1)); s--)
+                    {
+                        expected++;
+                    }
+
+                    Assert.Equal(expected, table.DropAnsweredBefore(connection, seq));
+                    break;
+            }
+
+            Assert.Equal(reference.Count, table.Count);
+        }
+
+        var cutoff = start / 2;
+        var expired = new List<ulong>();
+        table.Expire(cutoff, r => expired.Add(r.StartNs));
+        Assert.Equal(reference.Values.Where(v => v < cutoff).Order(), expired.Order());
+        foreach (var ((connection, seq), startNs) in reference)
+        {
+            Assert.Equal(startNs >= cutoff, table.TryTake(connection, seq, out _));
+        }
+
+        Assert.Equal(0, table.Count);
+    }
+
+    [Fact]
+    public void CompletingARequestWritesTheWholeEventIntoAReusedOne()
+    {
+        var table = new PendingRequests(4);
+        var first = Request(3, 0, 1000, "POST /orders HTTP/1.1\r\nHost: shop\r\n\r\nbody");
+        first.RequestLength = 200;
+        first.LocalPort = 8080;
+        first.RemotePort = 50000;
+        Assert.True(table.TryAdd(first));
+        Assert.True(table.TryAdd(Request(3, 1, 2000, "GET /a HTTP/1.1\r\n\r\n")));
+
+        var e = default(HttpRequestEvent);
+        var response = new HttpResponseNative { Kind = HttpEventNative.KindResponse, ConnectionId = 3, Seq = 0, Status = 201, EndNs = 5000, ResponseLength = 64 };
+        Assert.True(table.TryComplete(response, ref e));
+        Assert.Equal((first with { EndNs = 5000, Status = 201, ResponseLength = 64 }).ToRequestEvent().RequestBytes.ToArray(), e.RequestBytes.ToArray());
+        Assert.Equal((201, 1000UL, 5000UL, 64L, 200L - 37, (ushort)8080, (ushort)50000),
+            (e.Status, e.StartNs, e.EndNs, e.ResponseBodySize, e.RequestBodySize, e.HostPort, e.PeerPort));
+        Assert.False(table.TryComplete(response, ref e)); // taken once
+
+        // The same event reused for a shorter request holds that request only.
+        Assert.True(table.TryComplete(response with { Seq = 1, Status = 200 }, ref e));
+        Assert.Equal("GET /a HTTP/1.1\r\n\r\n", Encoding.ASCII.GetString(e.RequestBytes));
+        Assert.Equal((200, 0L), (e.Status, e.RequestBodySize));
+        Assert.Equal(0, table.Count);
     }
 }

@@ -76,6 +76,8 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
     private readonly RingBufferHandler _onRecord;
     private readonly Action<HttpEventNative> _onExpired;
     private readonly PendingRequests _pending;
+    // The event handed to the tracer, reused for every request (only the reader thread touches it).
+    private HttpRequestEvent _event;
     private long _refused;
     private long _orphans;
     private HttpCaptureProgram? _program;
@@ -105,7 +107,7 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
         new EbpfHttpEventSource(EbpfSourceOptions.From(arguments), logger);
 
     /// <summary>Records delivered to the tracer so far (expired requests included).</summary>
-    public long Events => Interlocked.Read(ref _events);
+    public long Events => Volatile.Read(ref _events);
 
     /// <summary>Requests reported as 408 by the pending-request sweep so far.</summary>
     public long ExpiredRequests => Interlocked.Read(ref _expired);
@@ -384,7 +386,8 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
         // Responses of a connection come in request order: requests still waiting with lower numbers lost their
         // response record (counted by the kernel as lost), so they are answered, not expired as 408s later.
         _pending.DropAnsweredBefore(response.ConnectionId, response.Seq);
-        if (!_pending.TryTake(response.ConnectionId, response.Seq, out var request))
+        // Converted straight from the held record into the reader's event (no copy of either on the way).
+        if (!_pending.TryComplete(in response, ref _event))
         {
             // Expired already (a response after http_request_timeout), refused when the table was full, or the
             // request record was lost: the request was reported, counted, or is in the lost-events count.
@@ -392,10 +395,7 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
             return;
         }
 
-        request.EndNs = response.EndNs;
-        request.Status = response.Status;
-        request.ResponseLength = response.ResponseLength;
-        Deliver(in request);
+        Deliver(in _event);
     }
 
     private void OnExpired(HttpEventNative request)
@@ -420,8 +420,14 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
 
     private void Deliver(in HttpEventNative native)
     {
-        var e = native.ToRequestEvent();
-        Interlocked.Increment(ref _events);
+        native.CopyTo(ref _event);
+        Deliver(in _event);
+    }
+
+    private void Deliver(in HttpRequestEvent e)
+    {
+        // Only this thread writes the count: a plain increment published with a volatile write, not a locked add.
+        Volatile.Write(ref _events, _events + 1);
         if (_options.Debug)
         {
             LogEvent(in e);

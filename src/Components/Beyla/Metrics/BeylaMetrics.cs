@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Prometheus;
 using River.Components.Beyla.Attributes;
 using River.Components.Beyla.Discovery;
@@ -57,6 +59,7 @@ public sealed class BeylaMetrics
     private readonly Dictionary<UInt128, string> _addressText = [];
     private readonly Dictionary<int, string> _portText = [];
     private readonly Dictionary<SeriesKey, Children> _series = [];
+    private readonly Dictionary<EventKey, Children> _byEvent = [];
     private readonly Lock _lock = new();
     private readonly string _hostName;
 
@@ -157,6 +160,62 @@ public sealed class BeylaMetrics
             return;
         }
 
+        Children? children;
+        if (side.UrlPath)
+        {
+            // url.path is a string per request: only the label-value key can find its series.
+            children = Series(side, service, in e, method, route);
+        }
+        else
+        {
+            // The event's own values as they come (strings by reference, addresses as bytes), each included only
+            // when its label is selected, so one such key always names the same series; no label text is made.
+            ref readonly var serverAddr = ref e.Direction == RequestDirection.Server ? ref e.HostAddress : ref e.PeerAddress;
+            ref readonly var clientAddr = ref e.Direction == RequestDirection.Server ? ref e.PeerAddress : ref e.HostAddress;
+            var key = new EventKey(
+                service,
+                side.Method ? method : "",
+                side.Route ? route : "",
+                side.ServerAddress ? MemoryMarshal.Read<UInt128>(serverAddr) : default,
+                side.ClientAddress ? MemoryMarshal.Read<UInt128>(clientAddr) : default,
+                e.Direction,
+                side.Status ? e.Status : (ushort)0,
+                side.ServerPort ? (e.Direction == RequestDirection.Server ? e.HostPort : e.PeerPort) : (ushort)0);
+            lock (_lock)
+            {
+                if (!_byEvent.TryGetValue(key, out children))
+                {
+                    children = Series(side, service, in e, method, route);
+                    if (children is null)
+                    {
+                        return;
+                    }
+
+                    if (_byEvent.Count >= MaxSeries)
+                    {
+                        _byEvent.Clear(); // other string instances of the same values: bounded, refilled on use
+                    }
+
+                    _byEvent.Add(key, children);
+                }
+            }
+        }
+
+        if (children is null)
+        {
+            return;
+        }
+
+        // Exemplar.None: the reader thread has no trace context, so the default exemplar (from Activity.Current)
+        // would be empty anyway; passing none skips looking for it on every observation.
+        children.Duration.Observe(e.DurationSeconds, Exemplar.None);
+        children.RequestSize.Observe(e.RequestBodySize, Exemplar.None);
+        children.ResponseSize.Observe(e.ResponseBodySize, Exemplar.None);
+    }
+
+    // The series of the event's label values, made on first use; null past the cardinality guard.
+    private Children? Series(Side side, ServiceLabels service, in HttpRequestEvent e, string method, string route)
+    {
         // Server spans: server.* is the local end. Client spans: server.* is the remote end.
         ref readonly var serverAddr = ref e.Direction == RequestDirection.Server ? ref e.HostAddress : ref e.PeerAddress;
         var serverPort = e.Direction == RequestDirection.Server ? e.HostPort : e.PeerPort;
@@ -171,24 +230,21 @@ public sealed class BeylaMetrics
             side.ClientAddress ? AddressText(e.Direction == RequestDirection.Server ? e.PeerAddress : e.HostAddress) : "",
             side.UrlPath ? UrlPath(in e) : "");
 
-        Children? children;
         lock (_lock)
         {
-            if (!_series.TryGetValue(key, out children))
+            if (!_series.TryGetValue(key, out var children))
             {
                 if (_series.Count >= MaxSeries)
                 {
-                    return; // a cardinality guard: never grow without bound on hostile traffic
+                    return null; // a cardinality guard: never grow without bound on hostile traffic
                 }
 
                 children = side.CreateChildren(key);
                 _series.Add(key, children);
             }
-        }
 
-        children.Duration.Observe(e.DurationSeconds);
-        children.RequestSize.Observe(e.RequestBodySize);
-        children.ResponseSize.Observe(e.ResponseBodySize);
+            return children;
+        }
     }
 
     private static string UrlPath(in HttpRequestEvent e) =>
@@ -235,6 +291,37 @@ public sealed class BeylaMetrics
     private readonly record struct SeriesKey(
         ServiceLabels Service, RequestDirection Direction, string Method, ushort Status, string Route,
         string ServerAddress, ushort ServerPort, string ClientAddress, string UrlPath);
+
+    /// <summary>
+    /// A series as the event names it: strings compared by reference (the method and route strings come from the
+    /// parser's and the route classifier's own instances), addresses as their 16 bytes.
+    /// </summary>
+    private readonly struct EventKey(
+        ServiceLabels service, string method, string route, UInt128 serverAddress, UInt128 clientAddress,
+        RequestDirection direction, ushort status, ushort serverPort) : IEquatable<EventKey>
+    {
+        private readonly ServiceLabels _service = service;
+        private readonly string _method = method;
+        private readonly string _route = route;
+        private readonly UInt128 _serverAddress = serverAddress;
+        private readonly UInt128 _clientAddress = clientAddress;
+        private readonly int _small = ((int)direction << 16 | status) ^ (serverPort << 20);
+        private readonly ushort _status = status;
+        private readonly ushort _serverPort = serverPort;
+        private readonly RequestDirection _direction = direction;
+
+        public bool Equals(EventKey other) =>
+            ReferenceEquals(_service, other._service) && ReferenceEquals(_method, other._method) &&
+            ReferenceEquals(_route, other._route) && _serverAddress == other._serverAddress &&
+            _clientAddress == other._clientAddress && _status == other._status && _serverPort == other._serverPort &&
+            _direction == other._direction;
+
+        public override bool Equals(object? obj) => obj is EventKey other && Equals(other);
+
+        public override int GetHashCode() => HashCode.Combine(
+            RuntimeHelpers.GetHashCode(_service), RuntimeHelpers.GetHashCode(_method), RuntimeHelpers.GetHashCode(_route),
+            _serverAddress.GetHashCode(), _clientAddress.GetHashCode(), _small);
+    }
 
     private sealed record Children(Histogram.Child Duration, Histogram.Child RequestSize, Histogram.Child ResponseSize);
 

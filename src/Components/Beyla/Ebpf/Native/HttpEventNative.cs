@@ -113,17 +113,30 @@ public struct HttpEventNative
     /// </summary>
     public readonly HttpRequestEvent ToRequestEvent()
     {
-        var e = new HttpRequestEvent
-        {
-            Pid = (int)Tgid,
-            Direction = Direction == DirectionClient ? RequestDirection.Client : RequestDirection.Server,
-            Status = Status,
-            StartNs = StartNs,
-            EndNs = EndNs,
-            HostPort = LocalPort,
-            PeerPort = RemotePort,
-            ResponseBodySize = ResponseLength,
-        };
+        var e = default(HttpRequestEvent);
+        CopyTo(ref e);
+        return e;
+    }
+
+    /// <summary>
+    /// Writes this request as the tracer's event into <paramref name="e"/>, every field of it (the captured bytes up
+    /// to <see cref="BufferLength"/> only: the event's <see cref="HttpRequestEvent.RequestLength"/> bounds what is
+    /// read of them), so a reused event needs no clearing. See <see cref="ToRequestEvent"/>.
+    /// </summary>
+    public readonly void CopyTo(ref HttpRequestEvent e)
+    {
+        e.Pid = (int)Tgid;
+        e.Direction = Direction == DirectionClient ? RequestDirection.Client : RequestDirection.Server;
+        e.Status = Status;
+        e.StartNs = StartNs;
+        e.EndNs = EndNs;
+        e.HostPort = LocalPort;
+        e.PeerPort = RemotePort;
+        e.ResponseBodySize = ResponseLength;
+        e.HasTraceParent = false;
+        e.TraceId = default;
+        e.ParentSpanId = default;
+        e.TraceFlags = 0;
         ((ReadOnlySpan<byte>)LocalAddress).CopyTo(e.HostAddress);
         ((ReadOnlySpan<byte>)RemoteAddress).CopyTo(e.PeerAddress);
         var n = Math.Min((int)BufferLength, HttpRequestEvent.MaxCapturedBytes);
@@ -132,7 +145,6 @@ public struct HttpEventNative
         e.RequestLength = n;
         var headerEnd = captured.IndexOf("\r\n\r\n"u8);
         e.RequestBodySize = headerEnd >= 0 ? Math.Max(0, (long)RequestLength - (headerEnd + 4)) : 0;
-        return e;
     }
 }
 

@@ -88,7 +88,7 @@ public class LanguageBenchmarks
     /// <summary>
     /// The same work as <see cref="ParseAndEvaluate"/>, with the blocks decoded the way `river run` and `river validate`
     /// decode a large config whose components do not reference each other: on every core, each block with its own
-    /// diagnostics (<c>ComponentController.ForEachShared</c>, the loader's own loop).
+    /// diagnostics (<c>ComponentController.ForEachIndex</c>, the loader's own loop).
     /// </summary>
     [Benchmark(Description = "River parse + evaluate, blocks decoded on every core (as river run/validate)")]
     public int ParseAndEvaluateShared()
@@ -98,7 +98,7 @@ public class LanguageBenchmarks
         var body = file.Body;
         var enabled = new bool[body.Length];
         var failed = 0;
-        River.Runtime.ComponentController.ForEachShared(0, body.Length, i =>
+        River.Runtime.ComponentController.ForEachIndex(0, body.Length, i =>
         {
             var bag = new DiagnosticBag();
             enabled[i] = BodyDecoder.Decode<BenchScrapeArguments>((BlockStatement)body[i], _scope, file.Source, bag) is { Enabled: true };

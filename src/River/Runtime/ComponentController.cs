@@ -154,17 +154,7 @@ public sealed class ComponentController : IAsyncDisposable
 
         foreach (var (from, to) in IndependentRuns(plan))
         {
-            if (to - from >= ParallelStagingThreshold && Environment.ProcessorCount > 1)
-            {
-                ForEachShared(from, to, StageAt);
-            }
-            else
-            {
-                for (var i = from; i < to; i++)
-                {
-                    StageAt(i);
-                }
-            }
+            ForEachIndex(from, to, StageAt);
 
             // The next runs read this run's nodes (their dependencies) from here.
             for (var i = from; i < to; i++)
@@ -301,6 +291,25 @@ public sealed class ComponentController : IAsyncDisposable
         if (from < plan.Components.Count)
         {
             yield return (from, plan.Components.Count);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for every index of [<paramref name="from"/>, <paramref name="to"/>): shared with
+    /// the other cores (<see cref="ForEachShared"/>) from <see cref="ParallelStagingThreshold"/> indexes on, else on
+    /// this thread in order. The indexes must be independent of each other.
+    /// </summary>
+    internal static void ForEachIndex(int from, int to, Action<int> body)
+    {
+        if (to - from >= ParallelStagingThreshold && Environment.ProcessorCount > 1)
+        {
+            ForEachShared(from, to, body);
+            return;
+        }
+
+        for (var i = from; i < to; i++)
+        {
+            body(i);
         }
     }
 

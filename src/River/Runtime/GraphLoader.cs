@@ -141,17 +141,14 @@ public static class GraphLoader
 
         // Collecting a block's references reads only its own syntax tree: for a large config, on every core.
         var references = new IReadOnlyList<Reference>[components.Count];
-        if (components.Count >= ComponentController.ParallelStagingThreshold && Environment.ProcessorCount > 1)
-        {
-            ComponentController.ForEachShared(0, components.Count, i => references[i] = ReferenceCollector.Collect(components[i].Block.Body));
-        }
+        ComponentController.ForEachIndex(0, components.Count, i => references[i] = ReferenceCollector.Collect(components[i].Block.Body));
 
         var selfReferences = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < components.Count; i++)
         {
             var component = components[i];
             var dependencies = new List<string>();
-            foreach (var reference in references[i] ?? ReferenceCollector.Collect(component.Block.Body))
+            foreach (var reference in references[i])
             {
                 var target = Resolve(reference, ids);
                 if (target is null)

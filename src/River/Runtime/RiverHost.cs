@@ -326,17 +326,7 @@ public sealed class RiverHost : IAsyncDisposable
         // diagnostics are reported in the plan's order either way.
         foreach (var (from, to) in ComponentController.IndependentRuns(plan))
         {
-            if (to - from >= ComponentController.ParallelStagingThreshold && Environment.ProcessorCount > 1)
-            {
-                ComponentController.ForEachShared(from, to, ValidateAt);
-            }
-            else
-            {
-                for (var i = from; i < to; i++)
-                {
-                    ValidateAt(i);
-                }
-            }
+            ComponentController.ForEachIndex(from, to, ValidateAt);
 
             for (var i = from; i < to; i++)
             {

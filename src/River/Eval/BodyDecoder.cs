@@ -320,8 +320,9 @@ public static class BodyDecoder
             SetProperty(field, instance, list, TextSpan.Empty, ctx);
         }
 
-        foreach (var field in fields)
+        for (var f = 0; f < fields.Count; f++)
         {
+            var field = fields[f]; // by index: a foreach over the interface would box an enumerator per body
             if (field.Required && seen[field.Index] is null)
             {
                 ctx.Error(blockSpan, field.IsBlock ? $"missing required block \"{field.Name}\"" : $"missing required attribute \"{field.Name}\"");
@@ -340,8 +341,10 @@ public static class BodyDecoder
                 validation.Error(null, e.Message);
             }
 
-            foreach (var (name, message) in validation.Errors)
+            var errors = validation.Errors;
+            for (var e = 0; e < errors.Count; e++)
             {
+                var (name, message) = errors[e];
                 var span = name is not null && schema.TryGetField(name, out var named) && seen[named.Index] is { } st
                     ? (st is AttributeStatement a ? a.Value.Span : ((BlockStatement)st).NameSpan)
                     : blockSpan;

@@ -33,46 +33,47 @@ public static class ReferenceCollector
     /// <summary>Every reference in a list of statements, in source order.</summary>
     public static IReadOnlyList<Reference> Collect(ImmutableArray<Statement> body)
     {
-        var list = new List<Reference>();
+        // No list for a body without references (most blocks of a large config): the empty result is shared.
+        List<Reference>? list = null;
         foreach (var s in body)
         {
-            CollectStatement(s, list);
+            CollectStatement(s, ref list);
         }
 
-        return list;
+        return list ?? (IReadOnlyList<Reference>)[];
     }
 
     /// <summary>Every reference in one expression, in source order.</summary>
     public static IReadOnlyList<Reference> Collect(Expr expr)
     {
-        var list = new List<Reference>();
-        Walk(expr, list);
-        return list;
+        List<Reference>? list = null;
+        Walk(expr, ref list);
+        return list ?? (IReadOnlyList<Reference>)[];
     }
 
-    private static void CollectStatement(Statement s, List<Reference> list)
+    private static void CollectStatement(Statement s, ref List<Reference>? list)
     {
         switch (s)
         {
             case AttributeStatement a:
-                Walk(a.Value, list);
+                Walk(a.Value, ref list);
                 break;
             case BlockStatement b:
                 foreach (var inner in b.Body)
                 {
-                    CollectStatement(inner, list);
+                    CollectStatement(inner, ref list);
                 }
 
                 break;
         }
     }
 
-    private static void Walk(Expr expr, List<Reference> list)
+    private static void Walk(Expr expr, ref List<Reference>? list)
     {
         switch (expr)
         {
             case IdentifierExpr id:
-                list.Add(new Reference([id.Name], id.Span));
+                (list ??= []).Add(new Reference([id.Name], id.Span));
                 break;
             case AccessExpr access:
             {
@@ -98,51 +99,51 @@ public static class ReferenceCollector
                         current = a.Value;
                     }
 
-                    list.Add(new Reference(ImmutableCollectionsMarshal.AsImmutableArray(names), root.Span.Union(access.Span)));
+                    (list ??= []).Add(new Reference(ImmutableCollectionsMarshal.AsImmutableArray(names), root.Span.Union(access.Span)));
                 }
                 else
                 {
-                    Walk(current, list);
+                    Walk(current, ref list);
                 }
 
                 break;
             }
 
             case IndexExpr index:
-                Walk(index.Value, list);
-                Walk(index.Index, list);
+                Walk(index.Value, ref list);
+                Walk(index.Index, ref list);
                 break;
             case CallExpr call:
-                Walk(call.Callee, list);
+                Walk(call.Callee, ref list);
                 foreach (var arg in call.Arguments)
                 {
-                    Walk(arg, list);
+                    Walk(arg, ref list);
                 }
 
                 break;
             case ArrayExpr arr:
                 foreach (var e in arr.Elements)
                 {
-                    Walk(e, list);
+                    Walk(e, ref list);
                 }
 
                 break;
             case ObjectExpr obj:
                 foreach (var f in obj.Fields)
                 {
-                    Walk(f.Value, list);
+                    Walk(f.Value, ref list);
                 }
 
                 break;
             case UnaryExpr u:
-                Walk(u.Operand, list);
+                Walk(u.Operand, ref list);
                 break;
             case BinaryExpr b:
-                Walk(b.Left, list);
-                Walk(b.Right, list);
+                Walk(b.Left, ref list);
+                Walk(b.Right, ref list);
                 break;
             case ParenExpr p:
-                Walk(p.Inner, list);
+                Walk(p.Inner, ref list);
                 break;
         }
     }

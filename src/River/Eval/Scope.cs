@@ -10,7 +10,10 @@ namespace River.Eval;
 /// </summary>
 public sealed class Scope
 {
-    private readonly Dictionary<string, Value> _variables = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Value> NoVariables = [];
+
+    // Made on the first Set: the scope of most component decodes holds no variable at all.
+    private Dictionary<string, Value>? _variables;
 
     /// <summary>Creates an empty scope, optionally nested in <paramref name="parent"/>.</summary>
     public Scope(Scope? parent = null)
@@ -29,13 +32,13 @@ public sealed class Scope
     public bool AllowExperimental { get; set; }
 
     /// <summary>The variables of this scope (not its parents).</summary>
-    public IReadOnlyDictionary<string, Value> Variables => _variables;
+    public IReadOnlyDictionary<string, Value> Variables => _variables ?? NoVariables;
 
     /// <summary>Sets a top-level variable.</summary>
-    public void Set(string name, Value value) => _variables[name] = value;
+    public void Set(string name, Value value) => Writable()[name] = value;
 
     /// <summary>Removes a top-level variable.</summary>
-    public bool Remove(string name) => _variables.Remove(name);
+    public bool Remove(string name) => _variables?.Remove(name) ?? false;
 
     /// <summary>
     /// Sets a value at a dotted path, creating or copying the intermediate objects:
@@ -44,14 +47,15 @@ public sealed class Scope
     public void SetPath(IReadOnlyList<string> path, Value value)
     {
         ArgumentOutOfRangeException.ThrowIfZero(path.Count);
-        _variables.TryGetValue(path[0], out var root);
-        _variables[path[0]] = SetIn(root, path, 1, value);
+        var variables = Writable();
+        variables.TryGetValue(path[0], out var root);
+        variables[path[0]] = SetIn(root, path, 1, value);
     }
 
     /// <summary>Removes the value at a dotted path (intermediate objects left empty are removed too).</summary>
     public void RemovePath(IReadOnlyList<string> path)
     {
-        if (path.Count == 0 || !_variables.TryGetValue(path[0], out var root))
+        if (path.Count == 0 || _variables is null || !_variables.TryGetValue(path[0], out var root))
         {
             return;
         }
@@ -72,7 +76,7 @@ public sealed class Scope
     {
         for (var s = this; s is not null; s = s.Parent)
         {
-            if (s._variables.TryGetValue(name, out value!))
+            if (s._variables is { } variables && variables.TryGetValue(name, out value!))
             {
                 return true;
             }
@@ -87,12 +91,14 @@ public sealed class Scope
     {
         for (var s = this; s is not null; s = s.Parent)
         {
-            foreach (var k in s._variables.Keys)
+            foreach (var k in (s._variables ?? NoVariables).Keys)
             {
                 yield return k;
             }
         }
     }
+
+    private Dictionary<string, Value> Writable() => _variables ??= new(StringComparer.Ordinal);
 
     private static Value SetIn(Value? current, IReadOnlyList<string> path, int index, Value value)
     {

@@ -149,7 +149,7 @@ public sealed class ComponentController : IAsyncDisposable
             {
                 Logger = Options.LoggerFactory.CreateLogger("component:" + declaration.Id),
             };
-            outcomes[i] = Stage(declaration, nodeList[i], reused, plan, nodes);
+            outcomes[i] = Stage(declaration, nodeList[i], reused, nodes);
         }
 
         foreach (var (from, to) in IndependentRuns(plan))
@@ -277,15 +277,19 @@ public sealed class ComponentController : IAsyncDisposable
         var run = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < plan.Components.Count; i++)
         {
-            var id = plan.Components[i].Id;
-            if (plan.Dependencies[id].Exists(run.Contains))
+            var component = plan.Components[i];
+            foreach (var dependency in component.Dependencies)
             {
-                yield return (from, i);
-                from = i;
-                run.Clear();
+                if (run.Contains(dependency))
+                {
+                    yield return (from, i);
+                    from = i;
+                    run.Clear();
+                    break;
+                }
             }
 
-            run.Add(id);
+            run.Add(component.Id);
         }
 
         if (from < plan.Components.Count)
@@ -378,11 +382,11 @@ public sealed class ComponentController : IAsyncDisposable
     /// arguments). May run on several threads at once for independent components.
     /// </summary>
     private (DiagnosticBag Diagnostics, StagedComponent? Staged) Stage(
-        ComponentDeclaration declaration, ComponentNode node, bool reused, LoadPlan plan, Dictionary<string, ComponentNode> nodes)
+        ComponentDeclaration declaration, ComponentNode node, bool reused, Dictionary<string, ComponentNode> nodes)
     {
         var traced = StartupTrace.Allocated();
         var started = Stopwatch.GetTimestamp();
-        var dependencies = plan.Dependencies[declaration.Id];
+        var dependencies = declaration.Dependencies;
         var scope = dependencies.Count == 0 ? EmptyScope : BuildScope(dependencies.Select(id => nodes[id]));
         var local = new DiagnosticBag();
         var arguments = Options.Evaluator.DecodeArguments(

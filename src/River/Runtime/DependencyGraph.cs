@@ -55,44 +55,95 @@ public sealed class DependencyGraph<T>
     /// Every node with its dependencies before it (Kahn's algorithm; ties keep insertion order), or null when the
     /// graph has a cycle.
     /// </summary>
-    public IReadOnlyList<T>? TopologicalOrder()
+    public IReadOnlyList<T>? TopologicalOrder() =>
+        DependencyGraph.TopologicalOrder(EdgeLists()) is { } order ? [.. order.Select(i => _nodes[i])] : null;
+
+    /// <summary>
+    /// Every cycle: each strongly connected component of more than one node (members in insertion order), and each
+    /// node that depends on itself (a one-element list). Tarjan's algorithm, iterative.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<T>> FindCycles() =>
+        [.. DependencyGraph.FindCycles(EdgeLists()).Select(cycle => (IReadOnlyList<T>)[.. cycle.Select(i => _nodes[i])])];
+
+    private IReadOnlyList<int>[] EdgeLists() => [.. _dependencies];
+}
+
+/// <summary>
+/// The graph algorithms over node indexes: node <c>i</c> depends on the distinct nodes <c>dependencies[i]</c>. The
+/// loader calls these directly with one array per component (no node dictionary, no list per node).
+/// </summary>
+public static class DependencyGraph
+{
+    /// <summary>
+    /// Every node with its dependencies before it (Kahn's algorithm; ties keep insertion order), or null when the
+    /// graph has a cycle.
+    /// </summary>
+    public static int[]? TopologicalOrder(IReadOnlyList<int>[] dependencies)
     {
-        var count = _nodes.Count;
+        ArgumentNullException.ThrowIfNull(dependencies);
+        var count = dependencies.Length;
+        // The reverse edges in one array: the dependants of node i are dependants[start[i]..start[i + 1]], in
+        // increasing order of dependant.
         var remaining = new int[count];
-        var ready = new Queue<int>();
+        var start = new int[count + 1];
         for (var i = 0; i < count; i++)
         {
-            remaining[i] = _dependencies[i].Count;
-            if (remaining[i] == 0)
+            remaining[i] = dependencies[i].Count;
+            foreach (var dependency in dependencies[i])
             {
-                ready.Enqueue(i);
+                start[dependency + 1]++;
             }
         }
 
-        var order = new List<T>(count);
-        while (ready.Count > 0)
+        for (var i = 0; i < count; i++)
         {
-            var i = ready.Dequeue();
-            order.Add(_nodes[i]);
-            foreach (var dependant in _dependants[i])
+            start[i + 1] += start[i];
+        }
+
+        var dependants = new int[start[count]];
+        var filled = start[..count];
+        for (var i = 0; i < count; i++)
+        {
+            foreach (var dependency in dependencies[i])
             {
-                if (--remaining[dependant] == 0)
+                dependants[filled[dependency]++] = i;
+            }
+        }
+
+        // The order array doubles as the queue of ready nodes: [head, tail) are ready, [0, head) are placed.
+        var order = new int[count];
+        var tail = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (remaining[i] == 0)
+            {
+                order[tail++] = i;
+            }
+        }
+
+        for (var head = 0; head < tail; head++)
+        {
+            var i = order[head];
+            for (var e = start[i]; e < start[i + 1]; e++)
+            {
+                if (--remaining[dependants[e]] == 0)
                 {
-                    ready.Enqueue(dependant);
+                    order[tail++] = dependants[e];
                 }
             }
         }
 
-        return order.Count == count ? order : null;
+        return tail == count ? order : null;
     }
 
     /// <summary>
     /// Every cycle: each strongly connected component of more than one node (members in insertion order), and each
     /// node that depends on itself (a one-element list). Tarjan's algorithm, iterative.
     /// </summary>
-    public IReadOnlyList<IReadOnlyList<T>> FindCycles()
+    public static IReadOnlyList<int[]> FindCycles(IReadOnlyList<int>[] dependencies)
     {
-        var count = _nodes.Count;
+        ArgumentNullException.ThrowIfNull(dependencies);
+        var count = dependencies.Length;
         var index = new int[count];
         var low = new int[count];
         var onStack = new bool[count];
@@ -100,7 +151,7 @@ public sealed class DependencyGraph<T>
         var stack = new Stack<int>();
         var work = new Stack<(int Node, int Edge)>();
         var next = 0;
-        var cycles = new List<IReadOnlyList<T>>();
+        var cycles = new List<int[]>();
 
         for (var root = 0; root < count; root++)
         {
@@ -120,7 +171,7 @@ public sealed class DependencyGraph<T>
                     onStack[v] = true;
                 }
 
-                var edges = _dependencies[v];
+                var edges = dependencies[v];
                 var descended = false;
                 while (edge < edges.Count)
                 {
@@ -150,9 +201,9 @@ public sealed class DependencyGraph<T>
                     // A component of one node (nearly every node of a valid graph): no member list.
                     stack.Pop();
                     onStack[v] = false;
-                    if (_dependencies[v].Contains(v))
+                    if (edges.Contains(v))
                     {
-                        cycles.Add([_nodes[v]]);
+                        cycles.Add([v]);
                     }
                 }
                 else if (low[v] == index[v])
@@ -170,11 +221,11 @@ public sealed class DependencyGraph<T>
                     if (members.Count > 1)
                     {
                         members.Sort();
-                        cycles.Add(members.Select(m => _nodes[m]).ToList());
+                        cycles.Add([.. members]);
                     }
-                    else if (_dependencies[v].Contains(v))
+                    else if (edges.Contains(v))
                     {
-                        cycles.Add([_nodes[v]]);
+                        cycles.Add([v]);
                     }
                 }
 

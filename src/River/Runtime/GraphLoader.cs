@@ -5,7 +5,11 @@ using River.Syntax;
 namespace River.Runtime;
 
 /// <summary>A component block that passed the graph checks: its id, registration, block and file.</summary>
-public sealed record ComponentDeclaration(string Id, ComponentRegistration Registration, BlockStatement Block, SourceFile Source);
+public sealed record ComponentDeclaration(string Id, ComponentRegistration Registration, BlockStatement Block, SourceFile Source)
+{
+    /// <summary>The ids of the components this one references (distinct, in source order).</summary>
+    public IReadOnlyList<string> Dependencies { get; internal set; } = [];
+}
 
 /// <summary>
 /// The static result of loading: components in topological order (dependencies first), the edges by id, the
@@ -16,8 +20,14 @@ public sealed class LoadPlan
     /// <summary>The components, dependencies before dependants (declaration order when the graph has errors).</summary>
     public List<ComponentDeclaration> Components { get; } = [];
 
-    /// <summary>For each component id, the ids it references (distinct, in source order).</summary>
-    public Dictionary<string, List<string>> Dependencies { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// For each component id, the ids it references (distinct, in source order): a view of every
+    /// <see cref="ComponentDeclaration.Dependencies"/>, made on first use (the runtime reads the declarations').
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Dependencies =>
+        _dependencies ??= Components.ToDictionary(c => c.Id, c => c.Dependencies, StringComparer.Ordinal);
+
+    private Dictionary<string, IReadOnlyList<string>>? _dependencies;
 
     /// <summary>The top-level <c>logging</c> block with its file, when present.</summary>
     public (BlockStatement Block, SourceFile Source)? Logging { get; set; }
@@ -52,9 +62,17 @@ public static class GraphLoader
         ArgumentNullException.ThrowIfNull(evaluator);
         var plan = new LoadPlan();
         var diagnostics = plan.Diagnostics;
-        var declared = new Dictionary<string, (BlockStatement Block, SourceFile Source)>(StringComparer.Ordinal);
-        var components = new List<ComponentDeclaration>();
+        var statements = 0;
+        foreach (var file in files)
+        {
+            statements += file.Body.Length;
+        }
 
+        // Every declared block by id: a component's index in `components`, or for any other block (logging, an
+        // unknown or refused name) the bitwise complement of its index in `others`, for the "already declared" message.
+        var declared = new Dictionary<string, int>(statements, StringComparer.Ordinal);
+        var components = new List<ComponentDeclaration>(statements);
+        var others = new List<(BlockStatement Block, SourceFile Source)>();
         foreach (var file in files)
         {
             foreach (var statement in file.Body)
@@ -66,15 +84,18 @@ public static class GraphLoader
                 }
 
                 var block = (BlockStatement)statement;
-                var name = block.Name;
-                var id = block.Label is null ? name : name + "." + block.Label; // block.Id, which joins the name again
-                if (declared.TryGetValue(id, out var first))
+                // A component's name is its registration's string: no dotted name is joined for it.
+                var registered = registry.TryGet(block.NameParts, out var registration);
+                var name = registered ? registration.Name : block.Name;
+                var id = block.Label is null ? name : string.Concat(name, ".", block.Label);
+                if (declared.TryGetValue(id, out var firstIndex))
                 {
+                    var first = firstIndex >= 0 ? (components[firstIndex].Block, components[firstIndex].Source) : others[~firstIndex];
                     diagnostics.Error(file.Source, block.NameSpan, $"block {id} already declared at {first.Source.Describe(first.Block.NameSpan.Start)}");
                     continue;
                 }
 
-                declared.Add(id, (block, file.Source));
+                var accepted = false;
                 if (name == "logging")
                 {
                     if (block.Label is not null)
@@ -85,23 +106,16 @@ public static class GraphLoader
                     {
                         plan.Logging = (block, file.Source);
                     }
-
-                    continue;
                 }
-
-                if (name == "tracing")
+                else if (name == "tracing")
                 {
                     diagnostics.Warning(file.Source, block.NameSpan, "the tracing block is not supported by River and is ignored");
-                    continue;
                 }
-
-                if (UnsupportedBlocks.Contains(name))
+                else if (UnsupportedBlocks.Contains(name))
                 {
                     diagnostics.Error(file.Source, block.NameSpan, $"the {name} block is not supported by River");
-                    continue;
                 }
-
-                if (!registry.TryGet(name, out var registration))
+                else if (!registered)
                 {
                     var suggestion = registry.Suggest(name);
                     diagnostics.Error(
@@ -109,49 +123,53 @@ public static class GraphLoader
                         block.NameSpan,
                         $"cannot find the definition of component name \"{name}\"",
                         suggestion is null ? null : $"did you mean \"{suggestion}\"?");
-                    continue;
                 }
-
-                if (block.Label is null)
+                else if (block.Label is null)
                 {
                     diagnostics.Error(file.Source, block.NameSpan, $"component \"{name}\" must have a label");
-                    continue;
                 }
-
-                if (registration.Stability < stability)
+                else if (registration.Stability < stability)
                 {
                     diagnostics.Error(
                         file.Source,
                         block.NameSpan,
                         $"component \"{name}\" is at stability level \"{StabilityNames.Name(registration.Stability)}\", which is below the minimum allowed stability level \"{StabilityNames.Name(stability)}\"",
                         $"use --stability.level={StabilityNames.Name(registration.Stability)} to enable it");
-                    continue;
+                }
+                else
+                {
+                    accepted = true;
                 }
 
-                components.Add(new ComponentDeclaration(id, registration, block, file.Source));
+                if (accepted)
+                {
+                    declared.Add(id, components.Count);
+                    components.Add(new ComponentDeclaration(id, registration, block, file.Source));
+                }
+                else
+                {
+                    declared.Add(id, ~others.Count);
+                    others.Add((block, file.Source));
+                }
             }
         }
 
-        var ids = components.ToDictionary(c => c.Id, StringComparer.Ordinal);
-        var graph = new DependencyGraph<string>();
-        foreach (var component in components)
-        {
-            graph.Add(component.Id);
-        }
-
         // Collecting a block's references reads only its own syntax tree: for a large config, on every core.
-        var references = new IReadOnlyList<Reference>[components.Count];
-        ComponentController.ForEachIndex(0, components.Count, i => references[i] = ReferenceCollector.Collect(components[i].Block.Body));
+        var count = components.Count;
+        var references = new IReadOnlyList<Reference>[count];
+        ComponentController.ForEachIndex(0, count, i => references[i] = ReferenceCollector.Collect(components[i].Block.Body));
 
+        // The edges by component index; a component without references (most of a large config) shares one empty array.
+        var edges = new IReadOnlyList<int>[count];
         var selfReferences = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < components.Count; i++)
+        for (var i = 0; i < count; i++)
         {
             var component = components[i];
-            var dependencies = new List<string>();
+            List<int>? dependencies = null;
             foreach (var reference in references[i])
             {
-                var target = Resolve(reference, ids);
-                if (target is null)
+                var target = Resolve(reference, declared);
+                if (target < 0)
                 {
                     if (!evaluator.IsBuiltin(reference.Parts[0]))
                     {
@@ -161,7 +179,7 @@ public static class GraphLoader
                     continue;
                 }
 
-                if (target == component.Id)
+                if (target == i)
                 {
                     if (selfReferences.Add(component.Id))
                     {
@@ -171,43 +189,67 @@ public static class GraphLoader
                     continue;
                 }
 
+                dependencies ??= [];
                 if (!dependencies.Contains(target))
                 {
                     dependencies.Add(target);
-                    graph.AddEdge(component.Id, target);
                 }
             }
 
-            plan.Dependencies[component.Id] = dependencies;
+            if (dependencies is null)
+            {
+                edges[i] = [];
+                continue;
+            }
+
+            edges[i] = dependencies;
+            var ids = new string[dependencies.Count];
+            for (var d = 0; d < ids.Length; d++)
+            {
+                ids[d] = components[dependencies[d]].Id;
+            }
+
+            component.Dependencies = ids;
         }
 
-        foreach (var cycle in graph.FindCycles())
+        foreach (var cycle in DependencyGraph.FindCycles(edges))
         {
-            var members = cycle.Select(id => ids[id]).ToList();
+            var members = cycle.Select(i => components[i]).ToList();
             var described = string.Join(", ", members.Select(m => $"{m.Id} ({m.Source.Describe(m.Block.NameSpan.Start)})"));
             diagnostics.Error(members[0].Source, members[0].Block.NameSpan, $"cycle detected: {described}");
         }
 
-        var order = graph.TopologicalOrder();
-        plan.Components.AddRange(order is null ? components : order.Select(id => ids[id]));
+        if (DependencyGraph.TopologicalOrder(edges) is { } order)
+        {
+            foreach (var i in order)
+            {
+                plan.Components.Add(components[i]);
+            }
+        }
+        else
+        {
+            plan.Components.AddRange(components);
+        }
+
         return plan;
     }
 
-    /// <summary>The longest prefix of the reference that is a component id, or null.</summary>
-    private static string? Resolve(Reference reference, Dictionary<string, ComponentDeclaration> ids)
+    /// <summary>The index of the component that is the longest prefix of the reference, or -1.</summary>
+    private static int Resolve(Reference reference, Dictionary<string, int> declared)
     {
         var parts = reference.Parts.AsSpan();
         for (var length = parts.Length; length >= 1; length--)
         {
             var candidate = length == 1 ? parts[0] : string.Join('.', parts[..length]);
-            if (ids.ContainsKey(candidate))
+            if (declared.TryGetValue(candidate, out var index) && index >= 0)
             {
-                return candidate;
+                return index;
             }
         }
 
-        return null;
+        return -1;
     }
+
 }
 
 /// <summary>The flag spellings of <see cref="StabilityLevel"/>.</summary>

@@ -28,9 +28,12 @@ public sealed class RiverComponentEvaluator : IComponentEvaluator
     {
         ArgumentNullException.ThrowIfNull(scope);
         var evaluationScope = new Scope { AllowExperimental = stability == StabilityLevel.Experimental };
-        foreach (var (name, value) in scope)
+        if (scope.Count > 0)
         {
-            evaluationScope.Set(name, value);
+            foreach (var (name, value) in scope)
+            {
+                evaluationScope.Set(name, value);
+            }
         }
 
         try

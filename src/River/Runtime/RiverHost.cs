@@ -299,19 +299,22 @@ public sealed class RiverHost : IAsyncDisposable
         var outcomes = new (DiagnosticBag Diagnostics, Value Exports)[count];
         // A component's exports before it runs are its exports type's defaults: the same for every component of a type.
         var defaults = new System.Collections.Concurrent.ConcurrentDictionary<ComponentRegistration, Value>();
-        Value DefaultsOf(ComponentRegistration registration) => defaults.GetOrAdd(registration, r => DefaultExports(r, evaluator));
+        Value DefaultsOf(ComponentRegistration registration) => defaults.GetOrAdd(registration, static (r, e) => DefaultExports(r, e), evaluator);
+        IReadOnlyDictionary<string, Value> noExports = new Dictionary<string, Value>();
         void ValidateAt(int i)
         {
             var component = plan.Components[i];
             var local = new DiagnosticBag();
             if (planErrors.Count == 0 || !planErrors.Exists(d => d.Source == component.Source && d.Span.Start >= component.Block.Span.Start && d.Span.End <= component.Block.Span.End))
             {
-                var scope = new Dictionary<string, Value>(StringComparer.Ordinal);
-                foreach (var dependency in plan.Dependencies.GetValueOrDefault(component.Id) ?? [])
+                var scope = noExports;
+                foreach (var dependency in component.Dependencies)
                 {
                     if (exports.TryGetValue(dependency, out var value))
                     {
-                        Place(scope, dependency, value);
+                        var placed = scope as Dictionary<string, Value> ?? new Dictionary<string, Value>(StringComparer.Ordinal);
+                        Place(placed, dependency, value);
+                        scope = placed;
                     }
                 }
 

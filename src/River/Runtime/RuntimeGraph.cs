@@ -43,7 +43,7 @@ internal sealed class RuntimeGraph
         var dependants = new List<ComponentNode>?[count]; // null: none (most nodes of a wide graph)
         for (var i = 0; i < count; i++)
         {
-            var ids = plan.Dependencies[order[i].Id];
+            var ids = plan.Components[i].Dependencies;
             var deps = ids.Count == 0 ? [] : new ComponentNode[ids.Count];
             for (var d = 0; d < deps.Length; d++)
             {

@@ -45,11 +45,12 @@ public interface IValidatable
 /// <summary>Where <see cref="IValidatable.Validate"/> reports problems.</summary>
 public sealed class ValidationContext
 {
-    private readonly List<(string? Name, string Message)> _errors = [];
+    // Made on the first error: nearly every validation reports none.
+    private List<(string? Name, string Message)>? _errors;
 
     /// <summary>The problems reported, each with the attribute or block name it concerns (null: the whole block).</summary>
-    public IReadOnlyList<(string? Name, string Message)> Errors => _errors;
+    public IReadOnlyList<(string? Name, string Message)> Errors => _errors ?? (IReadOnlyList<(string? Name, string Message)>)[];
 
     /// <summary>Reports a problem with the attribute or block called <paramref name="name"/> (its River name).</summary>
-    public void Error(string? name, string message) => _errors.Add((name, message));
+    public void Error(string? name, string message) => (_errors ??= []).Add((name, message));
 }

@@ -16,6 +16,17 @@ public interface IComponent
     void Update(object arguments);
 }
 
+/// <summary>
+/// Implemented by components with nothing to run: all their work happens when they are built and in
+/// <see cref="IComponent.Update"/>, and their <see cref="IComponent.RunAsync"/> only waits for cancellation. The
+/// runtime starts no run loop for them (no task, cancellation source or timer registration per component, which
+/// for a config of thousands of such components is a real share of the start): they are reported running from
+/// start to stop, and <see cref="IComponent.RunAsync"/> is never called.
+/// </summary>
+public interface IPassiveComponent : IComponent
+{
+}
+
 /// <summary>Implemented by components that report their own health; others are healthy while running.</summary>
 public interface IHealthReporter
 {

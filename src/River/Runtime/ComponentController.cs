@@ -141,26 +141,27 @@ public sealed class ComponentController : IAsyncDisposable
         var nodes = new Dictionary<string, ComponentNode>(count, StringComparer.Ordinal);
         var nodeList = new ComponentNode[count];
         var outcomes = new (DiagnosticBag Diagnostics, StagedComponent? Staged)[count];
+        var created = ComponentNode.Created(); // one record for every new node of this load
         void StageAt(int i)
         {
             var declaration = plan.Components[i];
             var reused = old.Nodes.TryGetValue(declaration.Id, out var existing) && existing.Registration == declaration.Registration;
-            nodeList[i] = reused ? existing! : new ComponentNode(this, declaration.Registration, declaration.Id, declaration.Block, declaration.Source)
+            nodeList[i] = reused ? existing! : new ComponentNode(this, declaration.Registration, declaration.Id, declaration.Block, declaration.Source, created)
             {
                 Logger = Options.LoggerFactory.CreateLogger("component:" + declaration.Id),
             };
-            outcomes[i] = Stage(declaration, nodeList[i], reused, nodes);
+            outcomes[i] = Stage(declaration, nodeList[i], reused, nodeList);
         }
 
+        // A run reads the nodes of earlier runs (its dependencies) from nodeList, by position.
         foreach (var (from, to) in IndependentRuns(plan))
         {
             ForEachIndex(from, to, StageAt);
+        }
 
-            // The next runs read this run's nodes (their dependencies) from here.
-            for (var i = from; i < to; i++)
-            {
-                nodes.Add(plan.Components[i].Id, nodeList[i]);
-            }
+        for (var i = 0; i < count; i++)
+        {
+            nodes.Add(plan.Components[i].Id, nodeList[i]);
         }
 
         var staged = new List<StagedComponent>(count);
@@ -186,7 +187,7 @@ public sealed class ComponentController : IAsyncDisposable
         StartupTrace.Mark("decode+build");
 
         // Commit.
-        var graph = RuntimeGraph.Create(plan, nodes);
+        var graph = RuntimeGraph.Create(plan, nodeList, nodes);
         var removed = old.Order.Where(n => !nodes.TryGetValue(n.Id, out var kept) || kept != n).Reverse().ToList();
         foreach (var node in removed)
         {
@@ -224,10 +225,11 @@ public sealed class ComponentController : IAsyncDisposable
         // The run loops are started from another thread: with thousands of new components, queueing them all would
         // otherwise hold up the end of the load (and /-/ready, which like Alloy's means "loaded", not "running").
         var launches = new List<Task<Task>>();
+        var started = ComponentNode.Started(); // the run health of every passive component started here
         foreach (var s in staged.Where(s => s.IsNew))
         {
             s.Node.IsLive = true;
-            if (s.Node.PrepareStart() is { } launch)
+            if (s.Node.PrepareStart(started) is { } launch)
             {
                 launches.Add(launch);
             }
@@ -274,22 +276,19 @@ public sealed class ComponentController : IAsyncDisposable
     internal static IEnumerable<(int From, int To)> IndependentRuns(LoadPlan plan)
     {
         var from = 0;
-        var run = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < plan.Components.Count; i++)
         {
-            var component = plan.Components[i];
-            foreach (var dependency in component.Dependencies)
+            // A dependency placed in [from, i) belongs to the current run. (Only a plan with a cycle, which keeps the
+            // declaration order, has dependencies placed after their dependant.)
+            foreach (var position in plan.Components[i].DependencyPositions)
             {
-                if (run.Contains(dependency))
+                if (position >= from && position < i)
                 {
                     yield return (from, i);
                     from = i;
-                    run.Clear();
                     break;
                 }
             }
-
-            run.Add(component.Id);
         }
 
         if (from < plan.Components.Count)
@@ -382,12 +381,12 @@ public sealed class ComponentController : IAsyncDisposable
     /// arguments). May run on several threads at once for independent components.
     /// </summary>
     private (DiagnosticBag Diagnostics, StagedComponent? Staged) Stage(
-        ComponentDeclaration declaration, ComponentNode node, bool reused, Dictionary<string, ComponentNode> nodes)
+        ComponentDeclaration declaration, ComponentNode node, bool reused, ComponentNode[] staged)
     {
         var traced = StartupTrace.Allocated();
         var started = Stopwatch.GetTimestamp();
-        var dependencies = declaration.Dependencies;
-        var scope = dependencies.Count == 0 ? EmptyScope : BuildScope(dependencies.Select(id => nodes[id]));
+        var dependencies = declaration.DependencyPositions;
+        var scope = dependencies.Length == 0 ? EmptyScope : BuildScope(dependencies.Select(position => staged[position]));
         var local = new DiagnosticBag();
         var arguments = Options.Evaluator.DecodeArguments(
             declaration.Block, declaration.Source, declaration.Registration.ArgumentsType, scope, Options.Stability, local);

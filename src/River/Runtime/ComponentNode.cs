@@ -18,13 +18,14 @@ public sealed class ComponentNode
     private ComponentHealth _runHealth;
     private CancellationTokenSource? _runCts;
     private Task? _runTask;
+    private bool _passiveRunning;
     private Value? _exports = ObjectValue.Empty; // null: ExportsObject is not encoded yet
     private Value? _argumentsValue;
     private bool _argumentsEncoded;
     private Prometheus.CollectorRegistry? _registry;
     private string[]? _idParts;
 
-    internal ComponentNode(ComponentController controller, ComponentRegistration registration, string id, BlockStatement block, SourceFile source)
+    internal ComponentNode(ComponentController controller, ComponentRegistration registration, string id, BlockStatement block, SourceFile source, ComponentHealth? created = null)
     {
         _controller = controller;
         Registration = registration;
@@ -32,7 +33,7 @@ public sealed class ComponentNode
         Source = source;
         Id = id;
         Label = block.Label ?? string.Empty;
-        var created = new ComponentHealth(HealthState.Unknown, "component created", DateTimeOffset.UtcNow);
+        created ??= Created();
         _evalHealth = created;
         _runHealth = created;
         Routes = new ComponentRouteTable();
@@ -40,6 +41,12 @@ public sealed class ComponentNode
 
     /// <summary>The component id, <c>name.label</c>.</summary>
     public string Id { get; }
+
+    /// <summary>The health of a node not yet evaluated nor started (one record serves every node of a load).</summary>
+    internal static ComponentHealth Created() => new(HealthState.Unknown, "component created", DateTimeOffset.UtcNow);
+
+    /// <summary>The run health of a started component (one record serves every passive node started by a load).</summary>
+    internal static ComponentHealth Started() => ComponentHealth.Healthy("started component");
 
     /// <summary>The id split at dots (where the exports sit in an evaluation scope); split on first use.</summary>
     internal string[] IdParts => _idParts ??= Id.Split('.');
@@ -304,19 +311,28 @@ public sealed class ComponentNode
     }
 
     /// <summary>Starts the supervised run loop.</summary>
-    internal void Start() => PrepareStart()?.Start(TaskScheduler.Default);
+    internal void Start() => PrepareStart(null)?.Start(TaskScheduler.Default);
 
     /// <summary>
     /// Makes the node running as far as <see cref="StopAsync"/> is concerned and returns the task that runs its loop,
     /// not yet started (null when already started or never built): the caller starts it, possibly later and from
-    /// another thread. A stop before then cancels the loop before its first step.
+    /// another thread. A stop before then cancels the loop before its first step. A passive component
+    /// (<see cref="IPassiveComponent"/>) gets no loop: it is marked started with <paramref name="started"/> (a fresh
+    /// record when null) and null is returned.
     /// </summary>
-    internal Task<Task>? PrepareStart()
+    internal Task<Task>? PrepareStart(ComponentHealth? started)
     {
         lock (_gate)
         {
-            if (_runTask is not null || Instance is null)
+            if (_runTask is not null || _passiveRunning || Instance is null)
             {
+                return null;
+            }
+
+            if (Instance is IPassiveComponent)
+            {
+                _passiveRunning = true;
+                _runHealth = started ?? Started();
                 return null;
             }
 
@@ -344,7 +360,7 @@ public sealed class ComponentNode
                 return;
             }
 
-            SetRunHealth(ComponentHealth.Healthy("started component"));
+            SetRunHealth(Started());
             try
             {
                 await instance.RunAsync(token).ConfigureAwait(false);
@@ -424,6 +440,12 @@ public sealed class ComponentNode
             cts = _runCts;
             _runTask = null;
             _runCts = null;
+            if (_passiveRunning)
+            {
+                // What the run loop reports when it is cancelled.
+                _passiveRunning = false;
+                _runHealth = new ComponentHealth(HealthState.Exited, "component shut down cleanly", DateTimeOffset.UtcNow);
+            }
         }
 
         if (cts is not null)

@@ -9,6 +9,12 @@ public sealed record ComponentDeclaration(string Id, ComponentRegistration Regis
 {
     /// <summary>The ids of the components this one references (distinct, in source order).</summary>
     public IReadOnlyList<string> Dependencies { get; internal set; } = [];
+
+    /// <summary>
+    /// The positions in <see cref="LoadPlan.Components"/> of <see cref="Dependencies"/>, in the same order: the
+    /// runtime finds a dependency's node or exports by position instead of by id.
+    /// </summary>
+    internal int[] DependencyPositions { get; set; } = [];
 }
 
 /// <summary>
@@ -219,16 +225,30 @@ public static class GraphLoader
             diagnostics.Error(members[0].Source, members[0].Block.NameSpan, $"cycle detected: {described}");
         }
 
-        if (DependencyGraph.TopologicalOrder(edges) is { } order)
+        var order = DependencyGraph.TopologicalOrder(edges);
+        var position = order is null ? null : new int[count];
+        for (var p = 0; p < count; p++)
         {
-            foreach (var i in order)
+            var i = order is null ? p : order[p];
+            plan.Components.Add(components[i]);
+            if (position is not null)
             {
-                plan.Components.Add(components[i]);
+                position[i] = p;
             }
         }
-        else
+
+        for (var i = 0; i < count; i++)
         {
-            plan.Components.AddRange(components);
+            if (edges[i].Count > 0)
+            {
+                var positions = new int[edges[i].Count];
+                for (var d = 0; d < positions.Length; d++)
+                {
+                    positions[d] = position is null ? edges[i][d] : position[edges[i][d]];
+                }
+
+                components[i].DependencyPositions = positions;
+            }
         }
 
         return plan;

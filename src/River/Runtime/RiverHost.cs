@@ -295,7 +295,7 @@ public sealed class RiverHost : IAsyncDisposable
         // not decoded again: its references would only repeat the same error as "identifier does not exist".
         var planErrors = diagnostics.Items.Where(d => d.Severity == Severity.Error && d.Source is not null).ToList();
         var count = plan.Components.Count;
-        var exports = new Dictionary<string, Value>(count, StringComparer.Ordinal);
+        var exports = new Value?[count]; // by position in the plan, set once the component's run is done
         var outcomes = new (DiagnosticBag Diagnostics, Value Exports)[count];
         // A component's exports before it runs are its exports type's defaults: the same for every component of a type.
         var defaults = new System.Collections.Concurrent.ConcurrentDictionary<ComponentRegistration, Value>();
@@ -308,12 +308,12 @@ public sealed class RiverHost : IAsyncDisposable
             if (planErrors.Count == 0 || !planErrors.Exists(d => d.Source == component.Source && d.Span.Start >= component.Block.Span.Start && d.Span.End <= component.Block.Span.End))
             {
                 var scope = noExports;
-                foreach (var dependency in component.Dependencies)
+                for (var d = 0; d < component.Dependencies.Count; d++)
                 {
-                    if (exports.TryGetValue(dependency, out var value))
+                    if (exports[component.DependencyPositions[d]] is { } value)
                     {
                         var placed = scope as Dictionary<string, Value> ?? new Dictionary<string, Value>(StringComparer.Ordinal);
-                        Place(placed, dependency, value);
+                        Place(placed, component.Dependencies[d], value);
                         scope = placed;
                     }
                 }
@@ -333,7 +333,7 @@ public sealed class RiverHost : IAsyncDisposable
 
             for (var i = from; i < to; i++)
             {
-                exports[plan.Components[i].Id] = outcomes[i].Exports;
+                exports[i] = outcomes[i].Exports;
             }
         }
 

@@ -27,28 +27,27 @@ internal sealed class RuntimeGraph
 
     public List<ComponentNode> Order { get; }
 
-    public static RuntimeGraph Create(LoadPlan plan, Dictionary<string, ComponentNode> nodes)
+    /// <summary>The graph of a plan whose components were staged as <paramref name="staged"/> (same positions).</summary>
+    public static RuntimeGraph Create(LoadPlan plan, ComponentNode[] staged, Dictionary<string, ComponentNode> nodes)
     {
-        var count = plan.Components.Count;
-        var order = new List<ComponentNode>(count);
+        var count = staged.Length;
+        var order = new List<ComponentNode>(staged);
         var rank = new Dictionary<ComponentNode, int>(count);
-        foreach (var declaration in plan.Components)
+        for (var i = 0; i < count; i++)
         {
-            var node = nodes[declaration.Id];
-            rank.Add(node, order.Count);
-            order.Add(node);
+            rank.Add(staged[i], i);
         }
 
         var dependencies = new ComponentNode[count][];
         var dependants = new List<ComponentNode>?[count]; // null: none (most nodes of a wide graph)
         for (var i = 0; i < count; i++)
         {
-            var ids = plan.Components[i].Dependencies;
-            var deps = ids.Count == 0 ? [] : new ComponentNode[ids.Count];
+            var positions = plan.Components[i].DependencyPositions;
+            var deps = positions.Length == 0 ? [] : new ComponentNode[positions.Length];
             for (var d = 0; d < deps.Length; d++)
             {
-                deps[d] = nodes[ids[d]];
-                (dependants[rank[deps[d]]] ??= []).Add(order[i]);
+                deps[d] = staged[positions[d]];
+                (dependants[positions[d]] ??= []).Add(staged[i]);
             }
 
             dependencies[i] = deps;

@@ -175,6 +175,37 @@ public class ControllerTests
     }
 
     [Fact]
+    public async Task APassiveComponentRunsNoLoopYetReportsStartedUpdatesAndStopsLikeAnyOther()
+    {
+        await using var h = new RuntimeHarness();
+        var result = await h.ApplyAsync("""
+            testcomponents.source "s" { initial = 1 }
+            testcomponents.passive "p" { input = testcomponents.source.s.output + 1 }
+            testcomponents.passthrough "after" { input = testcomponents.passive.p.output * 10 }
+            """);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        var node = h.Node("testcomponents.passive.p");
+
+        // Started as soon as the load is done (no loop to wait for); RunAsync, which throws, was never called.
+        Assert.Equal(HealthState.Healthy, node.Health.State);
+        Assert.Contains(node.Health.Message, new[] { "component evaluated", "started component" }); // the newer of the two
+        Assert.Equal(0, node.Restarts);
+        Assert.Equal(20, OutputOf(h.Node("testcomponents.passthrough.after")));
+
+        h.Instance<SourceComponent>("testcomponents.source.s").Publish(Value.Int(4));
+        await RuntimeHarness.EventuallyAsync(() => OutputOf(h.Node("testcomponents.passthrough.after")) == 50, "update through the passive component");
+        Assert.Equal(HealthState.Healthy, node.Health.State);
+        Assert.Equal(0, node.Restarts);
+
+        // Removed by a reload: reported exited and disposed, as a component whose loop was cancelled.
+        var instance = h.Instance<PassivePassthroughComponent>("testcomponents.passive.p");
+        Assert.True((await h.ApplyAsync("""testcomponents.source "s" { initial = 1 }""")).Success);
+        Assert.True(instance.Disposed);
+        Assert.Equal(HealthState.Exited, node.Health.State);
+        Assert.Equal("component shut down cleanly", node.Health.Message);
+    }
+
+    [Fact]
     public async Task HealthIsTheLeastHealthyOfEvaluationRunAndTheComponentsOwnReport()
     {
         await using var h = new RuntimeHarness();

@@ -50,6 +50,23 @@ public sealed class PassthroughComponent : IComponent
     }
 }
 
+/// <summary>
+/// <c>testcomponents.passive</c>: a passthrough with nothing to run. Its run loop must never be started: RunAsync
+/// throws, and the node would report that as unhealthy.
+/// </summary>
+public sealed class PassivePassthroughComponent(ComponentOptions options, PassthroughArguments arguments) : IPassiveComponent, IDisposable
+{
+    private readonly PassthroughComponent _inner = new(options, arguments);
+
+    public bool Disposed { get; private set; }
+
+    public Task RunAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("a passive component is never run");
+
+    public void Update(object arguments) => _inner.Update(arguments);
+
+    public void Dispose() => Disposed = true;
+}
+
 /// <summary>Disposable passthrough, to observe removal.</summary>
 public sealed class DisposablePassthroughComponent(ComponentOptions options, PassthroughArguments arguments) : IComponent, IDisposable
 {
@@ -263,6 +280,8 @@ public static class TestCatalog
         [
             new("testcomponents.passthrough", typeof(PassthroughArguments), typeof(ValueExports), StabilityLevel.GenerallyAvailable,
                 (o, a) => new PassthroughComponent(o, (PassthroughArguments)a)),
+            new("testcomponents.passive", typeof(PassthroughArguments), typeof(ValueExports), StabilityLevel.GenerallyAvailable,
+                (o, a) => new PassivePassthroughComponent(o, (PassthroughArguments)a)),
             new("testcomponents.disposable", typeof(PassthroughArguments), typeof(ValueExports), StabilityLevel.GenerallyAvailable,
                 (o, a) => new DisposablePassthroughComponent(o, (PassthroughArguments)a)),
             new("testcomponents.source", typeof(SourceArguments), typeof(ValueExports), StabilityLevel.GenerallyAvailable,

@@ -46,7 +46,7 @@ public sealed class DiscoveryRelabelExports
 /// <c>discovery.relabel</c>: rewrites, filters and drops targets with relabelling rules; recomputes its exports
 /// whenever its arguments change.
 /// </summary>
-public sealed class DiscoveryRelabelComponent : IComponent, IHealthReporter
+public sealed class DiscoveryRelabelComponent : IPassiveComponent, IHealthReporter
 {
     private readonly ComponentOptions _options;
     private ComponentHealth _health = ComponentHealth.Healthy();

@@ -54,7 +54,7 @@ public sealed class PrometheusRelabelExports
 /// <c>prometheus.relabel</c>: relabels every sample appended to its <c>receiver</c> and forwards what is kept.
 /// Results are cached per input series; stale markers pass through relabelling like any sample.
 /// </summary>
-public sealed class PrometheusRelabelComponent : IComponent, IMetricsReceiver
+public sealed class PrometheusRelabelComponent : IPassiveComponent, IMetricsReceiver
 {
     private readonly Lock _lock = new();
     private volatile State _state;

@@ -93,7 +93,7 @@ public sealed class AuthExports
 /// <c>otelcol.auth.basic</c>: exporters referencing its <c>handler</c> send <c>authorization: Basic base64(user:password)</c>
 /// (RFC 7617) on every request.
 /// </summary>
-public sealed class BasicAuthComponent : IComponent
+public sealed class BasicAuthComponent : IPassiveComponent
 {
     private readonly ComponentOptions _options;
 

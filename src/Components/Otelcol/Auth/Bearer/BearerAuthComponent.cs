@@ -40,7 +40,7 @@ public sealed class BearerAuthArguments : IValidatable
 }
 
 /// <summary><c>otelcol.auth.bearer</c>: exporters referencing its <c>handler</c> send <c>header: scheme token</c>.</summary>
-public sealed class BearerAuthComponent : IComponent
+public sealed class BearerAuthComponent : IPassiveComponent
 {
     private readonly ComponentOptions _options;
 

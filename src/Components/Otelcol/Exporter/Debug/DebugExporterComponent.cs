@@ -10,7 +10,7 @@ namespace River.Components.Otelcol.Exporter.Debug;
 /// <c>otelcol.exporter.debug</c>: writes what it receives, like the Collector's debug exporter — a count line for
 /// every request, plus one line per span (normal) or every field (detailed). Sampled per second as the Collector does.
 /// </summary>
-public sealed class DebugExporterComponent : IComponent, ITracesConsumer
+public sealed class DebugExporterComponent : IPassiveComponent, ITracesConsumer
 {
     private readonly ComponentOptions _options;
     private readonly TextWriter _stderr;

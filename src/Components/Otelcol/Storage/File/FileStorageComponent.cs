@@ -118,7 +118,7 @@ public sealed class FileStorageExports
 /// <c>otelcol.storage.file</c>: names a directory where exporters keep their persistent sending queues (one
 /// sub-directory per component id). River writes plain files there rather than a bbolt database.
 /// </summary>
-public sealed class FileStorageComponent : IComponent
+public sealed class FileStorageComponent : IPassiveComponent
 {
     private readonly ComponentOptions _options;
 

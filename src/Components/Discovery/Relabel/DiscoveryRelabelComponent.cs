@@ -49,7 +49,10 @@ public sealed class DiscoveryRelabelExports
 public sealed class DiscoveryRelabelComponent : IPassiveComponent, IHealthReporter
 {
     private readonly ComponentOptions _options;
-    private ComponentHealth _health = ComponentHealth.Healthy();
+    private ComponentHealth _health = null!; // set by every Update, the first one in the constructor
+
+    // Null until the first exports: an initial empty instance would be replaced at once by the constructor's Update.
+    private DiscoveryRelabelExports? _exports;
 
     /// <summary>The catalog entry.</summary>
     public static ComponentRegistration Registration { get; } = new(
@@ -66,8 +69,12 @@ public sealed class DiscoveryRelabelComponent : IPassiveComponent, IHealthReport
         Update(arguments);
     }
 
-    /// <summary>The last exports published.</summary>
-    public DiscoveryRelabelExports Exports { get; private set; } = new();
+    /// <summary>The last exports published (empty ones when the first arguments were refused).</summary>
+    public DiscoveryRelabelExports Exports
+    {
+        get => _exports ??= new();
+        private set => _exports = value;
+    }
 
     /// <inheritdoc/>
     public ComponentHealth CurrentHealth => _health;

@@ -45,12 +45,21 @@ public enum RelabelAction
 /// <summary>A validated rule with its regex compiled; apply lists of them with <see cref="Relabeler"/>.</summary>
 public sealed class CompiledRelabelRule
 {
+    // What the rule held when it was compiled, beyond the regex: a rule compiled again unchanged gets this
+    // instance back (decoding validates each rule, then the component compiles the same rules).
+    private readonly string _actionText;
+    private readonly string _targetLabel;
+    private readonly ulong _modulus;
+
     private CompiledRelabelRule(RelabelRule source, RelabelAction action, RelabelRegex regex)
     {
         Source = source;
         Action = action;
         Regex = regex;
         SourceLabels = [.. source.SourceLabels];
+        _actionText = source.Action;
+        _targetLabel = source.TargetLabel;
+        _modulus = source.Modulus;
     }
 
     /// <summary>The rule as configured.</summary>
@@ -77,13 +86,32 @@ public sealed class CompiledRelabelRule
     }
 
     /// <summary>Compiles a list of rules or throws on the first invalid one.</summary>
-    public static IReadOnlyList<CompiledRelabelRule> CompileAll(IEnumerable<RelabelRule>? rules) =>
-        rules is null ? [] : rules.Select(Compile).ToArray();
+    public static IReadOnlyList<CompiledRelabelRule> CompileAll(IEnumerable<RelabelRule>? rules)
+    {
+        if (rules is not IReadOnlyList<RelabelRule> list)
+        {
+            return rules is null ? [] : rules.Select(Compile).ToArray();
+        }
+
+        var compiled = list.Count == 0 ? [] : new CompiledRelabelRule[list.Count];
+        for (var i = 0; i < compiled.Length; i++)
+        {
+            compiled[i] = Compile(list[i]);
+        }
+
+        return compiled;
+    }
 
     /// <summary>Validates and compiles; on failure the error names the attribute concerned.</summary>
     public static bool TryCompile(RelabelRule rule, out CompiledRelabelRule? compiled, out (string Attribute, string Message)? error)
     {
         ArgumentNullException.ThrowIfNull(rule);
+        if (rule.Compiled is { } earlier && earlier.IsCompiledFrom(rule))
+        {
+            (compiled, error) = (earlier, null);
+            return true;
+        }
+
         compiled = null;
         RelabelAction? action = rule.Action.ToLowerInvariant() switch
         {
@@ -150,6 +178,29 @@ public sealed class CompiledRelabelRule
 
         error = null;
         compiled = new CompiledRelabelRule(rule, a, regex);
+        rule.Compiled = compiled;
+        return true;
+    }
+
+    /// <summary>True when <paramref name="rule"/> is this rule's source and still holds what was compiled.</summary>
+    private bool IsCompiledFrom(RelabelRule rule)
+    {
+        if (!ReferenceEquals(rule, Source) || !string.Equals(rule.Action, _actionText, StringComparison.Ordinal)
+            || !string.Equals(rule.Regex, Regex.Pattern, StringComparison.Ordinal)
+            || !string.Equals(rule.TargetLabel, _targetLabel, StringComparison.Ordinal) || rule.Modulus != _modulus
+            || rule.SourceLabels.Count != SourceLabels.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < SourceLabels.Length; i++)
+        {
+            if (!string.Equals(rule.SourceLabels[i], SourceLabels[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 
@@ -193,6 +244,24 @@ public sealed class CompiledRelabelRule
                 return string.Equals(labels.Get(Source.TargetLabel), value, StringComparison.Ordinal);
             case RelabelAction.Replace:
                 {
+                    if (Regex.TryExpandWhole(value, Source.TargetLabel, Source.Replacement, out var wholeTarget, out var wholeReplacement))
+                    {
+                        // The default regex, (.*), matched the whole value: no Match object is needed.
+                        if (LabelSet.IsValidLabelName(wholeTarget))
+                        {
+                            if (wholeReplacement.Length == 0)
+                            {
+                                labels.Delete(wholeTarget);
+                            }
+                            else
+                            {
+                                labels.Set(wholeTarget, wholeReplacement);
+                            }
+                        }
+
+                        break;
+                    }
+
                     var m = Regex.Match(value);
                     if (!m.Success)
                     {
@@ -290,6 +359,34 @@ public static class Relabeler
     public static Dictionary<string, string>? ProcessTarget(IReadOnlyDictionary<string, string> target, IReadOnlyList<CompiledRelabelRule> rules)
     {
         ArgumentNullException.ThrowIfNull(target);
-        return Process(LabelSet.FromDictionary(target), rules)?.ToDictionary();
+        ArgumentNullException.ThrowIfNull(rules);
+
+        // What Process(LabelSet.FromDictionary(target), rules)?.ToDictionary() gives, through one builder instead of
+        // two label sets and a second builder (a large config relabels one target per component at start-up).
+        var b = new LabelSetBuilder(target.Count + 2);
+        if (target is Dictionary<string, string> map)
+        {
+            foreach (var (name, value) in map)
+            {
+                b.Set(name, value);
+            }
+        }
+        else
+        {
+            foreach (var (name, value) in target)
+            {
+                b.Set(name, value);
+            }
+        }
+
+        for (var i = 0; i < rules.Count; i++)
+        {
+            if (!rules[i].Apply(b))
+            {
+                return null;
+            }
+        }
+
+        return rules.Count > 0 && b.Count == 0 ? null : b.ToDictionary();
     }
 }

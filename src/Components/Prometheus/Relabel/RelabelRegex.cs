@@ -66,6 +66,40 @@ public sealed class RelabelRegex
     /// <summary>True when the whole of <paramref name="input"/> matches.</summary>
     public bool IsMatch(string input) => _regex.IsMatch(input);
 
+    /// <summary>
+    /// For the default pattern <c>(.*)</c> only: when it matches the whole of <paramref name="input"/> (any value
+    /// without a line break, as <c>.</c> matches neither in Go nor here), expands two templates that use no group but
+    /// <c>$1</c> (or none), whose value is then the input itself, without running the regex. False when the
+    /// pattern is another, the input has a line break or a template is anything else: then match and expand.
+    /// </summary>
+    public bool TryExpandWhole(string input, string first, string second, out string firstExpanded, out string secondExpanded)
+    {
+        firstExpanded = secondExpanded = "";
+        if (!ReferenceEquals(Pattern, DefaultPattern) && Pattern != DefaultPattern)
+        {
+            return false;
+        }
+
+        if (input.AsSpan().ContainsAny('\n', '\r') || !TryExpandFirstGroup(first, input, out firstExpanded) || !TryExpandFirstGroup(second, input, out secondExpanded))
+        {
+            return false;
+        }
+
+        return true;
+
+        static bool TryExpandFirstGroup(string template, string group, out string expanded)
+        {
+            if (!template.Contains('$', StringComparison.Ordinal))
+            {
+                expanded = template;
+                return true;
+            }
+
+            expanded = group;
+            return template == "$1" || template == "${1}";
+        }
+    }
+
     /// <summary>Expands <paramref name="template"/> with the groups of <paramref name="match"/>, as Go's Regexp.Expand.</summary>
     public string Expand(string template, Match match)
     {

@@ -36,6 +36,9 @@ public sealed class RelabelRule : IValidatable
     [River("action")]
     public string Action { get; set; } = "replace";
 
+    /// <summary>The last successful compilation of this rule (reused while the rule is unchanged).</summary>
+    internal CompiledRelabelRule? Compiled { get; set; }
+
     /// <inheritdoc/>
     public void Validate(ValidationContext context)
     {

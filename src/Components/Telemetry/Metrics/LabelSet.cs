@@ -260,6 +260,9 @@ public sealed class LabelSetBuilder
     /// <summary>An empty builder.</summary>
     public LabelSetBuilder() => _labels = new List<Label>(8);
 
+    /// <summary>An empty builder with room for <paramref name="capacity"/> labels.</summary>
+    public LabelSetBuilder(int capacity) => _labels = new List<Label>(capacity);
+
     /// <summary>A builder holding the labels of <paramref name="start"/>.</summary>
     public LabelSetBuilder(LabelSet start)
     {
@@ -355,6 +358,22 @@ public sealed class LabelSetBuilder
 
     /// <summary>Removes every label for which <paramref name="predicate"/> is true.</summary>
     public void RemoveWhere(Predicate<Label> predicate) => _labels.RemoveAll(predicate);
+
+    /// <summary>
+    /// The labels as a dictionary filled in name order, as <c>Build().ToDictionary()</c> gives it without the
+    /// intermediate set (the builder's own labels are sorted in place).
+    /// </summary>
+    public Dictionary<string, string> ToDictionary()
+    {
+        _labels.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        var d = new Dictionary<string, string>(_labels.Count, StringComparer.Ordinal);
+        foreach (var l in _labels)
+        {
+            d[l.Name] = l.Value;
+        }
+
+        return d;
+    }
 
     /// <summary>The immutable, sorted set.</summary>
     public LabelSet Build()

@@ -156,4 +156,41 @@ public sealed class RelabelTests
         Assert.Equal(attribute, name);
         Assert.Contains(message, text, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("host-1:9090", "instance", "$1")]
+    [InlineData("", "instance", "$1")]
+    [InlineData("two\nlines", "instance", "$1")]
+    [InlineData("cr\r", "instance", "${1}")]
+    [InlineData("v", "instance", "literal")]
+    [InlineData("v", "$1", "x")]
+    [InlineData("v", "instance", "pre-$1-$0-$2")]
+    [InlineData("bad-name", "$1", "x")]
+    public void TheDefaultRegexTakesTheSameDecisionsAsAnEquivalentPatternRunThroughTheEngine(string value, string target, string replacement)
+    {
+        // "(.*)" is expanded without running the regex; "(.*?)" is the same language and groups, always run.
+        var map = new Dictionary<string, string> { ["a"] = value, ["instance"] = "old" };
+        RelabelRule Rule(string regex) => new() { SourceLabels = ["a"], Regex = regex, TargetLabel = target, Replacement = replacement };
+        var fast = Relabeler.ProcessTarget(map, CompiledRelabelRule.CompileAll([Rule(RelabelRegex.DefaultPattern)]));
+        var slow = Relabeler.ProcessTarget(map, CompiledRelabelRule.CompileAll([Rule("(.*?)")]));
+        Assert.Equal(slow, fast);
+        Assert.Equal(Run(LabelSet.FromDictionary(map), Rule(RelabelRegex.DefaultPattern))?.ToDictionary(), fast);
+    }
+
+    [Fact]
+    public void ARuleIsCompiledOnceWhileUnchangedAndAgainAfterAChange()
+    {
+        var rule = new RelabelRule { SourceLabels = ["a"], TargetLabel = "b" };
+        var first = CompiledRelabelRule.Compile(rule);
+        Assert.Same(first, CompiledRelabelRule.Compile(rule));
+
+        rule.SourceLabels.Add("c");
+        var second = CompiledRelabelRule.Compile(rule);
+        Assert.NotSame(first, second);
+        Assert.Equal(["a", "c"], second.SourceLabels);
+
+        rule.Action = "hashmod"; // now invalid without a modulus: the earlier compilation must not hide it
+        Assert.False(CompiledRelabelRule.TryCompile(rule, out _, out var error));
+        Assert.Equal("modulus", error!.Value.Attribute);
+    }
 }

@@ -195,7 +195,7 @@ public static class BodyDecoder
         // The statement that set each field, indexed by SchemaField.Index (a pooled array instead of a dictionary).
         var fields = schema.Fields;
         var seen = fields.Count == 0 ? [] : ArrayPool<Statement?>.Shared.Rent(fields.Count);
-        // Items of repeated blocks, by field index; allocated only when the body has a repeated block.
+        // Items of repeated blocks, by field index; rented only when the body has a repeated block.
         IList?[]? repeated = null;
 
         foreach (var statement in body)
@@ -288,7 +288,7 @@ public static class BodyDecoder
                     DecodeInto(target, block.Body, block.Span, ctx);
                     if (field.IsRepeated)
                     {
-                        repeated ??= new IList?[fields.Count];
+                        repeated ??= ArrayPool<IList?>.Shared.Rent(fields.Count);
                         (repeated[field.Index] ??= ValueConverter.NewList(field.ElementType, 2)).Add(target);
                     }
                     else
@@ -302,7 +302,7 @@ public static class BodyDecoder
         }
 
         // Present repeated blocks replace the initialiser's list entirely.
-        for (var r = 0; repeated is not null && r < repeated.Length; r++)
+        for (var r = 0; repeated is not null && r < fields.Count; r++)
         {
             if (repeated[r] is not { } items)
             {
@@ -319,6 +319,11 @@ public static class BodyDecoder
             }
 
             SetProperty(field, instance, list, TextSpan.Empty, ctx);
+        }
+
+        if (repeated is not null)
+        {
+            ArrayPool<IList?>.Shared.Return(repeated, clearArray: true);
         }
 
         for (var f = 0; f < fields.Count; f++)

@@ -74,7 +74,9 @@ public interface IRouteRegistrar
 public sealed record ComponentOptions
 {
     private readonly Func<Prometheus.CollectorRegistry>? _registryFactory;
+    private readonly ComponentNode? _node;
     private Prometheus.CollectorRegistry? _registry;
+    private string? _dataPath;
 
     /// <summary>The component id, <c>name.label</c>.</summary>
     public required string Id { get; init; }
@@ -82,8 +84,17 @@ public sealed record ComponentOptions
     /// <summary>A logger tagged with the component id.</summary>
     public required ILogger Logger { get; init; }
 
-    /// <summary>A directory of the component's own under <c>--storage.path</c> (created on first use by the component).</summary>
-    public required string DataPath { get; init; }
+    /// <summary>
+    /// A directory of the component's own under <c>--storage.path</c> (created on first use by the component). For a
+    /// component built by the runtime the path is joined on first read: most components never read it.
+    /// </summary>
+    public string DataPath
+    {
+        get => _dataPath ??= _node is not null
+            ? Path.Combine(_node.StorageRoot, Id)
+            : throw new InvalidOperationException("these component options were made without a DataPath");
+        init => _dataPath = value;
+    }
 
     /// <summary>Publishes new exports (an instance of the registration's export type); dependents are re-evaluated.</summary>
     public required Action<object> OnStateChange { get; init; }
@@ -106,7 +117,7 @@ public sealed record ComponentOptions
     /// </summary>
     public Prometheus.CollectorRegistry? Registry
     {
-        get => _registry ?? (_registryFactory is { } create ? _registry = create() : null);
+        get => _registry ?? (_registryFactory is { } create ? _registry = create() : _node is not null ? _registry = _node.Registry : null);
         init => _registry = value;
     }
 
@@ -117,6 +128,15 @@ public sealed record ComponentOptions
     public Func<Prometheus.CollectorRegistry>? RegistryFactory
     {
         init => _registryFactory = value;
+    }
+
+    /// <summary>
+    /// The node the runtime builds the component for: its registry is <see cref="Registry"/> and its storage root
+    /// the parent of <see cref="DataPath"/>, both made on first use (no delegate or path per component otherwise).
+    /// </summary>
+    internal ComponentNode? Node
+    {
+        init => _node = value;
     }
 }
 

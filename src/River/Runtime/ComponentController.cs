@@ -148,7 +148,7 @@ public sealed class ComponentController : IAsyncDisposable
             var reused = old.Nodes.TryGetValue(declaration.Id, out var existing) && existing.Registration == declaration.Registration;
             nodeList[i] = reused ? existing! : new ComponentNode(this, declaration.Registration, declaration.Id, declaration.Block, declaration.Source, created)
             {
-                Logger = Options.LoggerFactory.CreateLogger("component:" + declaration.Id),
+                Logger = RiverLoggerProvider.ForComponent(Options.LoggerFactory, declaration.Id),
             };
             outcomes[i] = Stage(declaration, nodeList[i], reused, nodeList);
         }
@@ -167,7 +167,11 @@ public sealed class ComponentController : IAsyncDisposable
         var staged = new List<StagedComponent>(count);
         foreach (var (local, stagedComponent) in outcomes)
         {
-            diagnostics.AddRange(local.Items);
+            if (local.Items.Count > 0)
+            {
+                diagnostics.AddRange(local.Items);
+            }
+
             if (stagedComponent is not null)
             {
                 staged.Add(stagedComponent);
@@ -386,7 +390,7 @@ public sealed class ComponentController : IAsyncDisposable
         var traced = StartupTrace.Allocated();
         var started = Stopwatch.GetTimestamp();
         var dependencies = declaration.DependencyPositions;
-        var scope = dependencies.Length == 0 ? EmptyScope : BuildScope(dependencies.Select(position => staged[position]));
+        var scope = dependencies.Length == 0 ? EmptyScope : BuildScope(NodesAt(dependencies, staged));
         var local = new DiagnosticBag();
         var arguments = Options.Evaluator.DecodeArguments(
             declaration.Block, declaration.Source, declaration.Registration.ArgumentsType, scope, Options.Stability, local);
@@ -415,6 +419,15 @@ public sealed class ComponentController : IAsyncDisposable
         {
             local.Error(declaration.Source, declaration.Block.NameSpan, "Failed to build component: building component: " + ex.Message);
             return (local, null);
+        }
+    }
+
+    // Not a lambda in Stage: its closure would be allocated for every component, dependencies or not.
+    private static IEnumerable<ComponentNode> NodesAt(int[] positions, ComponentNode[] nodes)
+    {
+        foreach (var position in positions)
+        {
+            yield return nodes[position];
         }
     }
 

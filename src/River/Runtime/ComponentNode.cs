@@ -291,16 +291,18 @@ public sealed class ComponentNode
         return encoded;
     }
 
+    /// <summary>The <c>--storage.path</c> the component's data directory is made under.</summary>
+    internal string StorageRoot => _controller.Options.StoragePath;
+
     private ComponentOptions CreateOptions() => new()
     {
         Id = Id,
         Logger = Logger,
-        DataPath = Path.Combine(_controller.Options.StoragePath, Id),
         OnStateChange = PublishExports,
         Routes = Routes,
         HttpHandler = _controller.Options.HttpHandler,
         InMemoryAddress = _controller.Options.InMemoryAddress,
-        RegistryFactory = () => Registry,
+        Node = this, // DataPath and Registry, on first use
     };
 
     private Prometheus.CollectorRegistry CreateRegistry()

@@ -339,7 +339,10 @@ public sealed class RiverHost : IAsyncDisposable
 
         foreach (var (local, _) in outcomes)
         {
-            diagnostics.AddRange(local.Items);
+            if (local.Items.Count > 0)
+            {
+                diagnostics.AddRange(local.Items);
+            }
         }
 
         return diagnostics.Items;

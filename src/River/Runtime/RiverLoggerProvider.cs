@@ -39,7 +39,25 @@ public sealed class RiverLoggerProvider : ILoggerProvider, ILoggerFactory
     }
 
     /// <inheritdoc/>
-    public ILogger CreateLogger(string categoryName) => new RiverLogger(this, categoryName);
+    public ILogger CreateLogger(string categoryName) =>
+        categoryName.StartsWith(ComponentPrefix, StringComparison.Ordinal)
+            ? new RiverLogger(this, categoryName[ComponentPrefix.Length..], component: true)
+            : new RiverLogger(this, categoryName, component: false);
+
+    /// <summary>
+    /// The logger of category <c>component:{id}</c> (its lines tagged <c>component_id={id}</c>), made without
+    /// joining the category string: the runtime makes one per component.
+    /// </summary>
+    public ILogger CreateComponentLogger(string id) => new RiverLogger(this, id, component: true);
+
+    /// <summary>
+    /// A component's logger from <paramref name="factory"/>: <see cref="CreateComponentLogger"/> when it is River's
+    /// own, else the factory's logger of category <c>component:{id}</c>.
+    /// </summary>
+    internal static ILogger ForComponent(ILoggerFactory factory, string id) =>
+        factory is RiverLoggerProvider river ? river.CreateComponentLogger(id) : factory.CreateLogger(ComponentPrefix + id);
+
+    private const string ComponentPrefix = "component:";
 
     /// <inheritdoc/>
     public void AddProvider(ILoggerProvider provider)
@@ -50,7 +68,7 @@ public sealed class RiverLoggerProvider : ILoggerProvider, ILoggerFactory
     /// <inheritdoc/>
     public void Dispose() => _output.Flush();
 
-    private void Write(string category, LogLevel level, string message, Exception? exception, IEnumerable<KeyValuePair<string, object?>> fields)
+    private void Write(string name, bool component, LogLevel level, string message, Exception? exception, IEnumerable<KeyValuePair<string, object?>> fields)
     {
         var entries = new List<KeyValuePair<string, string>>
         {
@@ -58,14 +76,7 @@ public sealed class RiverLoggerProvider : ILoggerProvider, ILoggerFactory
             new("level", LevelName(level)),
             new("msg", message),
         };
-        if (category.StartsWith("component:", StringComparison.Ordinal))
-        {
-            entries.Add(new("component_id", category["component:".Length..]));
-        }
-        else
-        {
-            entries.Add(new("service", category));
-        }
+        entries.Add(new(component ? "component_id" : "service", name));
 
         foreach (var (key, value) in fields)
         {
@@ -161,7 +172,8 @@ public sealed class RiverLoggerProvider : ILoggerProvider, ILoggerFactory
         return text.ToString();
     }
 
-    private sealed class RiverLogger(RiverLoggerProvider provider, string category) : ILogger
+    // name: the component id when component is true, else the category (logged as the service).
+    private sealed class RiverLogger(RiverLoggerProvider provider, string name, bool component) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -176,7 +188,7 @@ public sealed class RiverLoggerProvider : ILoggerProvider, ILoggerFactory
             }
 
             var fields = state as IEnumerable<KeyValuePair<string, object?>> ?? [];
-            provider.Write(category, logLevel, formatter(state, exception), exception, fields);
+            provider.Write(name, component, logLevel, formatter(state, exception), exception, fields);
         }
     }
 }

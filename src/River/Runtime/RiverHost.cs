@@ -296,7 +296,7 @@ public sealed class RiverHost : IAsyncDisposable
         var planErrors = diagnostics.Items.Where(d => d.Severity == Severity.Error && d.Source is not null).ToList();
         var count = plan.Components.Count;
         var exports = new Value?[count]; // by position in the plan, set once the component's run is done
-        var outcomes = new (DiagnosticBag Diagnostics, Value Exports)[count];
+        var outcomes = new (DiagnosticBag? Diagnostics, Value Exports)[count];
         // A component's exports before it runs are its exports type's defaults: the same for every component of a type.
         var defaults = new System.Collections.Concurrent.ConcurrentDictionary<ComponentRegistration, Value>();
         Value DefaultsOf(ComponentRegistration registration) => defaults.GetOrAdd(registration, static (r, e) => DefaultExports(r, e), evaluator);
@@ -304,7 +304,7 @@ public sealed class RiverHost : IAsyncDisposable
         void ValidateAt(int i)
         {
             var component = plan.Components[i];
-            var local = new DiagnosticBag();
+            var local = ScratchDiagnostics.Rent();
             if (planErrors.Count == 0 || !planErrors.Exists(d => d.Source == component.Source && d.Span.Start >= component.Block.Span.Start && d.Span.End <= component.Block.Span.End))
             {
                 var scope = noExports;
@@ -321,7 +321,7 @@ public sealed class RiverHost : IAsyncDisposable
                 evaluator.DecodeArguments(component.Block, component.Source, component.Registration.ArgumentsType, scope, stability, local);
             }
 
-            outcomes[i] = (local, DefaultsOf(component.Registration));
+            outcomes[i] = (ScratchDiagnostics.Keep(local), DefaultsOf(component.Registration));
         }
 
         // Decoded in the plan's order, runs of components that do not reference each other on every core (as the
@@ -339,7 +339,7 @@ public sealed class RiverHost : IAsyncDisposable
 
         foreach (var (local, _) in outcomes)
         {
-            if (local.Items.Count > 0)
+            if (local is not null)
             {
                 diagnostics.AddRange(local.Items);
             }

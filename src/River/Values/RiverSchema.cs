@@ -33,6 +33,11 @@ public sealed record SchemaField(string Name, bool IsBlock, bool Required, Prope
             return getter(instance);
         }
 
+        if (!CompiledAccessors.Compiles)
+        {
+            return (_getter = CompiledAccessors.InvokerGetter(Property))(instance);
+        }
+
         return Interlocked.Increment(ref _getterUses) > CompiledAccessors.CompileAfter
             ? (_getter = CompiledAccessors.Getter(Property))(instance)
             : Property.GetValue(instance);
@@ -51,7 +56,11 @@ public sealed record SchemaField(string Name, bool IsBlock, bool Required, Prope
             return;
         }
 
-        if (Interlocked.Increment(ref _setterUses) > CompiledAccessors.CompileAfter)
+        if (!CompiledAccessors.Compiles)
+        {
+            (_setter = CompiledAccessors.InvokerSetter(Property))(instance, value);
+        }
+        else if (Interlocked.Increment(ref _setterUses) > CompiledAccessors.CompileAfter)
         {
             (_setter = CompiledAccessors.Setter(Property))(instance, value);
         }
@@ -81,6 +90,67 @@ internal static class CompiledAccessors
 
     private static readonly ConcurrentDictionary<Type, Func<object>?> Factories = new();
     private static readonly ConcurrentDictionary<Type, int> CreateUses = new();
+    private static readonly ConcurrentDictionary<Type, ConstructorInvoker?> Constructors = new();
+
+    /// <summary>
+    /// Without a JIT: a getter through reflection's invoker for the get accessor, made once (the per-call work of
+    /// <see cref="PropertyInfo.GetValue(object)"/> without its argument checks). Exceptions arrive wrapped in a
+    /// <see cref="TargetInvocationException"/>, as from reflection.
+    /// </summary>
+    public static Func<object, object?> InvokerGetter(PropertyInfo property)
+    {
+        if (property.GetMethod is not { IsPublic: true } getter || property.GetIndexParameters().Length > 0)
+        {
+            return property.GetValue;
+        }
+
+        var invoker = MethodInvoker.Create(getter);
+        return instance =>
+        {
+            try
+            {
+                return invoker.Invoke(instance);
+            }
+            catch (Exception e)
+            {
+                throw new TargetInvocationException(e);
+            }
+        };
+    }
+
+    /// <summary>
+    /// Without a JIT: a setter through reflection's invoker for the set accessor, made once (no argument array per
+    /// call, unlike <see cref="PropertyInfo.SetValue(object, object)"/>), with reflection's behaviour: a value of the
+    /// wrong type is refused as reflection refuses it, null writes a value type's default, and an exception from the
+    /// setter arrives wrapped in a <see cref="TargetInvocationException"/>.
+    /// </summary>
+    public static Action<object, object?> InvokerSetter(PropertyInfo property)
+    {
+        if (property.SetMethod is not { IsPublic: true } setter || property.GetIndexParameters().Length > 0)
+        {
+            return property.SetValue;
+        }
+
+        var invoker = MethodInvoker.Create(setter);
+        var type = property.PropertyType;
+        return (instance, value) =>
+        {
+            if (value is not null && !type.IsInstanceOfType(value))
+            {
+                property.SetValue(instance, value); // reflection's error for the wrong type (decoders never produce one)
+                return;
+            }
+
+            try
+            {
+                invoker.Invoke(instance, value);
+            }
+            catch (Exception e)
+            {
+                throw new TargetInvocationException(e);
+            }
+        };
+    }
 
     /// <summary>A getter delegate; falls back to reflection when the property has no public getter.</summary>
     public static Func<object, object?> Getter(PropertyInfo property)
@@ -161,11 +231,38 @@ internal static class CompiledAccessors
     });
 
     /// <summary>
+    /// Creates an instance as <see cref="Activator.CreateInstance(Type)"/> does, through reflection's invoker for the
+    /// public parameterless constructor, looked up once per type (what <see cref="Create"/> does without a JIT).
+    /// </summary>
+    internal static object? CreateByInvoker(Type type)
+    {
+        if (Constructors.GetOrAdd(type, static t => t.IsValueType || t.IsAbstract || t.ContainsGenericParameters || t.GetConstructor(Type.EmptyTypes) is not { } c ? null : ConstructorInvoker.Create(c)) is not { } constructor)
+        {
+            return Activator.CreateInstance(type);
+        }
+
+        try
+        {
+            return constructor.Invoke();
+        }
+        catch (Exception e)
+        {
+            throw new TargetInvocationException(e);
+        }
+    }
+
+    /// <summary>
     /// Creates an instance as <see cref="Activator.CreateInstance(Type)"/> does: through <see cref="Activator"/> for the
     /// first <see cref="CompileAfter"/> instances of a type, then through a compiled constructor when possible.
     /// </summary>
     public static object? Create(Type type)
     {
+        if (!Compiles)
+        {
+            // Without a JIT nothing is ever compiled: no use counting (a contended update per instance).
+            return CreateByInvoker(type);
+        }
+
         if (Factories.TryGetValue(type, out var compiled))
         {
             return compiled is null ? Activator.CreateInstance(type) : compiled();

@@ -69,6 +69,41 @@ public sealed class CompiledAccessorTests
         }
     }
 
+    [Fact]
+    public void TheInvokerAccessorsOfTheNativeBuildBehaveAsReflection()
+    {
+        // What the AOT executable uses instead of compiling (it has no JIT); tests run with a JIT, so directly.
+        var property = (string name) => typeof(Sample).GetProperty(name)!;
+        var setName = CompiledAccessors.InvokerSetter(property("Name"));
+        var setCount = CompiledAccessors.InvokerSetter(property("Count"));
+        var setLimit = CompiledAccessors.InvokerSetter(property("Limit"));
+        var getCount = CompiledAccessors.InvokerGetter(property("Count"));
+        var sample = new Sample();
+        setName(sample, "n");
+        setCount(sample, 7);
+        Assert.Equal("n", sample.Name);
+        Assert.Equal(7, getCount(sample));
+        setCount(sample, null);
+        Assert.Equal(0, sample.Count);
+        Assert.Throws<ArgumentException>(() => setCount(sample, "not a number"));
+        var error = Assert.Throws<TargetInvocationException>(() => setLimit(sample, -1));
+        Assert.IsType<ArgumentOutOfRangeException>(error.InnerException);
+
+        var created = Assert.IsType<Sample>(CompiledAccessors.CreateByInvoker(typeof(Sample)));
+        Assert.NotSame(created, CompiledAccessors.CreateByInvoker(typeof(Sample)));
+        Assert.Equal(0, Assert.IsType<int>(CompiledAccessors.CreateByInvoker(typeof(int))));
+        var failed = Assert.Throws<TargetInvocationException>(() => CompiledAccessors.CreateByInvoker(typeof(Throwing)));
+        Assert.IsType<InvalidOperationException>(failed.InnerException);
+        Assert.Throws<MissingMethodException>(() => CompiledAccessors.CreateByInvoker(typeof(NoDefaultConstructor)));
+    }
+
+    /// <summary>A class without a parameterless constructor.</summary>
+    public sealed class NoDefaultConstructor(int value)
+    {
+        /// <summary>The value.</summary>
+        public int Value => value;
+    }
+
     /// <summary>A schema class with a reference, a value and a validating property.</summary>
     public sealed class Sample
     {

@@ -172,9 +172,9 @@ public sealed class ComponentController : IAsyncDisposable
                 diagnostics.AddRange(local.Items);
             }
 
-            if (stagedComponent is not null)
+            if (stagedComponent is { } stagedOne)
             {
-                staged.Add(stagedComponent);
+                staged.Add(stagedOne);
             }
         }
 
@@ -691,7 +691,8 @@ public sealed class ComponentController : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private sealed record StagedComponent(
+    // A struct: one per component of a load, kept only until the load is committed.
+    private readonly record struct StagedComponent(
         ComponentNode Node,
         ComponentDeclaration Declaration,
         object Arguments,

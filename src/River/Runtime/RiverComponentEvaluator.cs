@@ -11,6 +11,9 @@ namespace River.Runtime;
 /// </summary>
 public sealed class RiverComponentEvaluator : IComponentEvaluator
 {
+    private static readonly Scope EmptyScope = new() { AllowExperimental = false };
+    private static readonly Scope EmptyExperimentalScope = new() { AllowExperimental = true };
+
     /// <summary>The shared instance (the evaluator keeps no state).</summary>
     public static RiverComponentEvaluator Instance { get; } = new();
 
@@ -27,9 +30,17 @@ public sealed class RiverComponentEvaluator : IComponentEvaluator
         DiagnosticBag diagnostics)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        var evaluationScope = new Scope { AllowExperimental = stability == StabilityLevel.Experimental };
-        if (scope.Count > 0)
+        var experimental = stability == StabilityLevel.Experimental;
+        Scope evaluationScope;
+        if (scope.Count == 0)
         {
+            // Most components reference nothing: one empty scope per stability setting serves them all (the decoder
+            // only reads a scope, and this one is never handed to anything else).
+            evaluationScope = experimental ? EmptyExperimentalScope : EmptyScope;
+        }
+        else
+        {
+            evaluationScope = new Scope { AllowExperimental = experimental };
             foreach (var (name, value) in scope)
             {
                 evaluationScope.Set(name, value);

@@ -103,6 +103,8 @@ public static class BodyDecoder
 
         public int ErrorCount { get; private set; }
 
+        public ValidationContext Validation { get; } = new();
+
         public static DecodeContext Rent(Scope scope, SourceFile? source, DiagnosticBag diagnostics)
         {
             var ctx = t_spare;
@@ -124,6 +126,7 @@ public static class BodyDecoder
                 ctx._scratch = new DiagnosticBag();
             }
 
+            ctx.Validation.Reset();
             ctx.Source = null;
             ctx.Diagnostics = null!;
             ctx.Evaluator = default;
@@ -337,7 +340,9 @@ public static class BodyDecoder
 
         if (ctx.ErrorCount == errorsBefore && instance is IValidatable validatable)
         {
-            var validation = new ValidationContext();
+            // One context serves every body of the decode: a body's errors are read right after its Validate.
+            var validation = ctx.Validation;
+            validation.Reset();
             try
             {
                 validatable.Validate(validation);

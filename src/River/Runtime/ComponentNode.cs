@@ -339,12 +339,15 @@ public sealed class ComponentNode
             }
 
             _runCts = new CancellationTokenSource();
-            var token = _runCts.Token;
-            var launch = new Task<Task>(() => SuperviseAsync(token));
+            var launch = NewRunLoop(_runCts.Token);
             _runTask = launch.Unwrap();
             return launch;
         }
     }
+
+    // Its own method: the closure over the token would otherwise be allocated on entry to PrepareStart's lock, for a
+    // passive component too.
+    private Task<Task> NewRunLoop(CancellationToken token) => new(() => SuperviseAsync(token));
 
     /// <summary>
     /// The run loop: an exception from <see cref="IComponent.RunAsync"/> marks the node unhealthy with the message, then

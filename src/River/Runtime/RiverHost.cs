@@ -305,7 +305,7 @@ public sealed class RiverHost : IAsyncDisposable
         {
             var component = plan.Components[i];
             var local = ScratchDiagnostics.Rent();
-            if (planErrors.Count == 0 || !planErrors.Exists(d => d.Source == component.Source && d.Span.Start >= component.Block.Span.Start && d.Span.End <= component.Block.Span.End))
+            if (planErrors.Count == 0 || !HasErrorIn(planErrors, component))
             {
                 var scope = noExports;
                 for (var d = 0; d < component.Dependencies.Count; d++)
@@ -346,6 +346,20 @@ public sealed class RiverHost : IAsyncDisposable
         }
 
         return diagnostics.Items;
+    }
+
+    // Not a lambda in ValidateFiles: its closure would be allocated for every component, errors or not.
+    private static bool HasErrorIn(List<Diagnostic> errors, ComponentDeclaration component)
+    {
+        foreach (var d in errors)
+        {
+            if (d.Source == component.Source && d.Span.Start >= component.Block.Span.Start && d.Span.End <= component.Block.Span.End)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static Value DefaultExports(ComponentRegistration registration, IComponentEvaluator evaluator)

@@ -53,4 +53,7 @@ public sealed class ValidationContext
 
     /// <summary>Reports a problem with the attribute or block called <paramref name="name"/> (its River name).</summary>
     public void Error(string? name, string message) => (_errors ??= []).Add((name, message));
+
+    /// <summary>Forgets the errors reported, for the next validation (decoders reuse one context per decode).</summary>
+    internal void Reset() => _errors?.Clear();
 }

@@ -98,19 +98,12 @@ public static class ConfigReader
     /// validate it and count its characters, then to decode it straight into the final string. ReadAllText instead
     /// decodes into growing buffers and copies them into the string, which for a 1.8 MB file allocates about as much
     /// again as the string itself, and every fresh megabyte is a megabyte of pages to fault in. Anything else (another
-    /// byte order mark, invalid UTF-8, a file that changes between the two reads) is left to ReadAllText.
+    /// byte order mark, invalid UTF-8, a file that changes between the two reads, a pipe) is read as ReadAllText reads it.
     /// </summary>
     internal static string ReadText(string file)
     {
-        var reader = new Utf8FileReader(file);
-        try
-        {
-            return reader.Read() ?? File.ReadAllText(file);
-        }
-        finally
-        {
-            reader.Dispose();
-        }
+        using var reader = new Utf8FileReader(file);
+        return reader.Read();
     }
 
     // The two passes of ReadText over one open file and one rented buffer.
@@ -121,13 +114,18 @@ public static class ConfigReader
         private int _carry;
         private bool _decodedAll;
 
-        // The text, or null when ReadAllText must decide.
-        public string? Read()
+        public string Read()
         {
+            // A pipe or device cannot be read twice: read once, the plain way.
+            if (!_stream.CanSeek)
+            {
+                return ReadPlainly();
+            }
+
             var skip = Measure(out var chars, out var bytes);
             if (skip < 0)
             {
-                return null;
+                return ReadPlainly();
             }
 
             if (chars == 0)
@@ -138,7 +136,20 @@ public static class ConfigReader
             _stream.Position = skip;
             _carry = 0;
             var text = string.Create(chars, (Reader: this, Bytes: bytes), static (target, state) => state.Reader.Decode(target, state.Bytes));
-            return _carry == 0 && _decodedAll ? text : null;
+            return _carry == 0 && _decodedAll ? text : ReadPlainly();
+        }
+
+        // What File.ReadAllText does (a StreamReader decoding UTF-8 unless a byte order mark says otherwise), on the
+        // open file from its start.
+        private string ReadPlainly()
+        {
+            if (_stream.CanSeek)
+            {
+                _stream.Position = 0;
+            }
+
+            using var reader = new StreamReader(_stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
+            return reader.ReadToEnd();
         }
 
         // Pass 2: decodes the file (from the position after the byte order mark) into the string; _decodedAll tells

@@ -9,8 +9,8 @@ namespace River.Benchmarks.Language;
 /// stretched by it), while the thread's CPU time is what the code costs. Prints, per stage, the best of N rounds, the mean (which includes the rounds that collected garbage, as a
 /// BenchmarkDotNet mean does) with the garbage collector's pause time in it, and
 /// the collections per round (all generations, and how many of them reached gen1 or gen2) and the bytes allocated
-/// by the calling thread; then the best process CPU time (all threads: a large file is parsed on several) and the best
-/// wall time. Not a replacement for the BenchmarkDotNet figures on a quiet machine.
+/// by the calling thread; then the best process CPU time (all threads: a large file is parsed on several), the best
+/// wall time and the bytes allocated by all threads. Not a replacement for the BenchmarkDotNet figures on a quiet machine.
 /// Run: <c>dotnet run -c Release --project bench/River.Benchmarks -- language-cpu [ROUNDS]</c>.
 /// </summary>
 public static partial class LanguageCpuSplit
@@ -38,6 +38,7 @@ public static partial class LanguageCpuSplit
         var older = new int[stages.Length];
         var full = new int[stages.Length];
         var allocated = new long[stages.Length];
+        var allocatedAll = new long[stages.Length];
         var total = new double[stages.Length];
         var paused = new double[stages.Length];
         var bestProcess = new double[stages.Length];
@@ -53,6 +54,7 @@ public static partial class LanguageCpuSplit
                 var gen1Before = GC.CollectionCount(1);
                 var gen2Before = GC.CollectionCount(2);
                 var bytesBefore = GC.GetAllocatedBytesForCurrentThread();
+                var allBytesBefore = GC.GetTotalAllocatedBytes(precise: true);
                 var pauseBefore = GC.GetTotalPauseDuration();
                 var processStart = CpuMilliseconds(ProcessCpuClock);
                 var wall = System.Diagnostics.Stopwatch.StartNew();
@@ -65,6 +67,7 @@ public static partial class LanguageCpuSplit
                 total[i] += spent;
                 paused[i] += (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds;
                 allocated[i] = GC.GetAllocatedBytesForCurrentThread() - bytesBefore;
+                allocatedAll[i] = GC.GetTotalAllocatedBytes(precise: true) - allBytesBefore;
                 collections[i] += GC.CollectionCount(0) - gcBefore;
                 older[i] += GC.CollectionCount(1) - gen1Before;
                 full[i] += GC.CollectionCount(2) - gen2Before;
@@ -82,7 +85,7 @@ public static partial class LanguageCpuSplit
         Console.WriteLine($"process CPU time and wall time, best of {rounds} rounds ({Environment.ProcessorCount} cores)");
         for (var i = 0; i < stages.Length; i++)
         {
-            Console.WriteLine($"{stages[i].Name,-46} CPU {bestProcess[i],8:F1} ms  {bestProcess[i] / bestProcess[0],5:F1}x JSON   wall {bestWall[i],8:F1} ms  {bestWall[i] / bestWall[0],5:F1}x JSON");
+            Console.WriteLine($"{stages[i].Name,-46} CPU {bestProcess[i],8:F1} ms  {bestProcess[i] / bestProcess[0],5:F1}x JSON   wall {bestWall[i],8:F1} ms  {bestWall[i] / bestWall[0],5:F1}x JSON  {allocatedAll[i] / 1e6,6:F1} MB allocated (all threads)");
         }
     }
 

@@ -47,53 +47,177 @@ public sealed record AttributeStatement(string NameText, TextSpan NameSpan, Expr
 /// <c>a.b.c "label" { body }</c>. <see cref="Label"/> is null when absent (an empty label <c>""</c> counts as absent,
 /// as in Alloy). <see cref="BodySpan"/> runs from the opening to the closing brace, both included.
 /// </summary>
-public sealed record BlockStatement(
-    ImmutableArray<Identifier> NameParts,
-    string? Label,
-    TextSpan LabelSpan,
-    ImmutableArray<Statement> Body,
-    TextSpan BodySpan,
-    TextSpan Span) : Statement(Span)
+/// <remarks>
+/// A name written without spaces or comments between its parts (as names always are in practice) is stored as the
+/// dotted name and where it starts, shared by every block of that kind, and <see cref="NameParts"/> is made from it
+/// when asked for: one string per kind of block instead of an array and an identifier per part of every block, and
+/// <see cref="Name"/> costs nothing. Any other name keeps its parts.
+/// </remarks>
+public sealed record BlockStatement : Statement
 {
-    // The loader asks for Name and Id several times per block (ids, diagnostics, the graph): made on first use and
-    // kept. The cache is checked against the current parts and label (a `with` copy starts from it) and takes no part
-    // in equality (Equals and GetHashCode below are the positional members').
-    private Names? _names;
+    private string _name;
+    private int _nameStart;
+
+    // Default when the parts are implied by _name and _nameStart.
+    private ImmutableArray<Identifier> _parts;
+
+    // `name.label`, made on first use (the loader asks for it several times per block); reset when a `with` changes
+    // the name or the label. Takes no part in equality.
+    private string? _id;
+    private string? _label;
+
+    /// <summary>Makes a block from its name parts, label, body and spans.</summary>
+    public BlockStatement(
+        ImmutableArray<Identifier> nameParts,
+        string? label,
+        TextSpan labelSpan,
+        ImmutableArray<Statement> body,
+        TextSpan bodySpan,
+        TextSpan span)
+        : base(span)
+    {
+        SetParts(nameParts);
+        _label = label;
+        LabelSpan = labelSpan;
+        Body = body;
+        BodySpan = bodySpan;
+    }
+
+    // A block whose dotted name starts at nameStart and is written exactly as `name` (no space or comment inside).
+    internal BlockStatement(
+        string name,
+        int nameStart,
+        string? label,
+        TextSpan labelSpan,
+        ImmutableArray<Statement> body,
+        TextSpan bodySpan,
+        TextSpan span)
+        : base(span)
+    {
+        _name = name;
+        _nameStart = nameStart;
+        _label = label;
+        LabelSpan = labelSpan;
+        Body = body;
+        BodySpan = bodySpan;
+    }
+
+    /// <summary>The parts of the dotted name, with their spans.</summary>
+    public ImmutableArray<Identifier> NameParts
+    {
+        get => _parts.IsDefault ? ImpliedParts() : _parts;
+        init
+        {
+            SetParts(value);
+            _id = null;
+        }
+    }
+
+    /// <summary>The label, or null.</summary>
+    public string? Label
+    {
+        get => _label;
+        init
+        {
+            _label = value;
+            _id = null;
+        }
+    }
+
+    /// <summary>The span of the label (with its quotes); empty when there is none.</summary>
+    public TextSpan LabelSpan { get; init; }
+
+    /// <summary>The statements of the body.</summary>
+    public ImmutableArray<Statement> Body { get; init; }
+
+    /// <summary>The span from the opening to the closing brace.</summary>
+    public TextSpan BodySpan { get; init; }
 
     /// <summary>The dotted name, e.g. <c>prometheus.scrape</c>.</summary>
-    public string Name => NamesNow().Name;
+    public string Name => _name;
 
     /// <summary>The span of the dotted name.</summary>
-    public TextSpan NameSpan => NameParts[0].Span.Union(NameParts[^1].Span);
+    public TextSpan NameSpan =>
+        _parts.IsDefault ? new TextSpan(_nameStart, _nameStart + _name.Length) : _parts[0].Span.Union(_parts[^1].Span);
 
     /// <summary><c>name.label</c>, or <c>name</c> when unlabelled.</summary>
-    public string Id => NamesNow().Id;
+    public string Id => _id ??= _label is null ? _name : string.Concat(_name, ".", _label);
 
     /// <inheritdoc/>
     public bool Equals(BlockStatement? other) =>
         ReferenceEquals(this, other)
-        || (other is not null && base.Equals(other) && NameParts == other.NameParts && Label == other.Label
-            && LabelSpan == other.LabelSpan && Body == other.Body && BodySpan == other.BodySpan);
+        || (other is not null && base.Equals(other) && _name == other._name && _nameStart == other._nameStart
+            && _parts == other._parts && _label == other._label && LabelSpan == other.LabelSpan && Body == other.Body
+            && BodySpan == other.BodySpan);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), NameParts, Label, LabelSpan, Body, BodySpan);
+    public override int GetHashCode() =>
+        HashCode.Combine(base.GetHashCode(), _name, _nameStart, _parts, _label, LabelSpan, Body, BodySpan);
 
-    private Names NamesNow()
+    /// <summary>Deconstructs the block into its name parts, label, body and spans.</summary>
+    public void Deconstruct(
+        out ImmutableArray<Identifier> nameParts,
+        out string? label,
+        out TextSpan labelSpan,
+        out ImmutableArray<Statement> body,
+        out TextSpan bodySpan,
+        out TextSpan span)
     {
-        // One immutable object read once: a reader never sees the name of one block with the label of another.
-        var names = _names;
-        if (names is not null && names.Parts == NameParts && ReferenceEquals(names.Label, Label))
-        {
-            return names;
-        }
-
-        var name = NameParts.Length == 1 ? NameParts[0].Name : string.Join('.', NameParts.Select(p => p.Name));
-        names = new Names(NameParts, Label, name, Label is null ? name : string.Concat(name, ".", Label));
-        _names = names;
-        return names;
+        nameParts = NameParts;
+        label = Label;
+        labelSpan = LabelSpan;
+        body = Body;
+        bodySpan = BodySpan;
+        span = Span;
     }
 
-    private sealed record Names(ImmutableArray<Identifier> Parts, string? Label, string Name, string Id);
+    // Stores parts as the dotted name alone when they are implied by it (each part's span is its name's length, one
+    // character apart), else as given.
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_name))]
+    private void SetParts(ImmutableArray<Identifier> parts)
+    {
+        if (parts.IsDefaultOrEmpty)
+        {
+            throw new ArgumentException("a block name has at least one part", nameof(parts));
+        }
+
+        _name = parts.Length == 1 ? parts[0].Name : string.Join('.', parts.Select(p => p.Name));
+        _nameStart = parts[0].Span.Start;
+        var at = _nameStart;
+        foreach (var part in parts)
+        {
+            if (part.Span.Start != at || part.Span.Length != part.Name.Length || part.Name.Length == 0 || part.Name.Contains('.'))
+            {
+                _parts = parts;
+                return;
+            }
+
+            at = part.Span.End + 1;
+        }
+
+        _parts = default;
+    }
+
+    private ImmutableArray<Identifier> ImpliedParts()
+    {
+        var count = 1;
+        foreach (var c in _name)
+        {
+            count += c == '.' ? 1 : 0;
+        }
+
+        var parts = new Identifier[count];
+        var start = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var end = _name.IndexOf('.', start);
+            end = end < 0 ? _name.Length : end;
+            parts[i] = new Identifier(count == 1 ? _name : _name[start..end], new TextSpan(_nameStart + start, _nameStart + end));
+            start = end + 1;
+        }
+
+        return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(parts);
+    }
 }
 
 /// <summary>Any expression.</summary>
@@ -125,7 +249,104 @@ public enum LiteralKind
 /// A literal. <see cref="Raw"/> is the exact source text; <see cref="Text"/> is the decoded string for strings
 /// (escapes resolved, backticks removed), null otherwise.
 /// </summary>
-public sealed record LiteralExpr(LiteralKind Kind, string Raw, string? Text, TextSpan Span) : Expr(Span);
+/// <remarks>
+/// Most literals of a configuration are strings without escapes, whose raw text is their text in double quotes: for
+/// those only the text is stored and <see cref="Raw"/> is made when asked for (the formatter and printers ask; the
+/// evaluator reads <see cref="Text"/>), which saves a string per literal in a large file. Equality and hashing are
+/// unchanged: the stored form is the same for equal literals.
+/// </remarks>
+public sealed record LiteralExpr : Expr
+{
+    // The raw text, or null when it is `"` + Text + `"` and Kind is String (see Normalize).
+    private string? _raw;
+    private LiteralKind _kind;
+    private string? _text;
+
+    /// <summary>Makes a literal from its kind, raw source text, decoded text and span.</summary>
+    public LiteralExpr(LiteralKind kind, string raw, string? text, TextSpan span)
+        : base(span)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        _kind = kind;
+        _text = text;
+        _raw = raw;
+        Normalize();
+    }
+
+    // A string literal without escapes, from its text (the raw text is the text in double quotes).
+    internal LiteralExpr(string quotedText, TextSpan span)
+        : base(span)
+    {
+        _kind = LiteralKind.String;
+        _text = quotedText;
+    }
+
+    /// <summary>The kind of literal.</summary>
+    public LiteralKind Kind
+    {
+        get => _kind;
+        init
+        {
+            Materialize();
+            _kind = value;
+            Normalize();
+        }
+    }
+
+    /// <summary>The exact source text.</summary>
+    public string Raw
+    {
+        get => _raw ?? string.Concat("\"", _text, "\"");
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _raw = value;
+            Normalize();
+        }
+    }
+
+    /// <summary>The decoded string of a string literal; null for other kinds.</summary>
+    public string? Text
+    {
+        get => _text;
+        init
+        {
+            Materialize();
+            _text = value;
+            Normalize();
+        }
+    }
+
+    /// <summary>Deconstructs the literal into its kind, raw text, decoded text and span.</summary>
+    public void Deconstruct(out LiteralKind kind, out string raw, out string? text, out TextSpan span)
+    {
+        kind = Kind;
+        raw = Raw;
+        text = Text;
+        span = Span;
+    }
+
+    /// <summary>True when both literals have the same raw text (without making either).</summary>
+    internal bool SameRaw(LiteralExpr other) =>
+        _raw is null && other._raw is null ? _text == other._text : _raw is not null && other._raw is not null && _raw == other._raw;
+
+    /// <summary>A hash of the raw text consistent with <see cref="SameRaw"/>.</summary>
+    internal int RawHashCode() => _raw is null ? HashCode.Combine(true, _text) : HashCode.Combine(false, _raw);
+
+    // A `with` that changes the kind or text keeps the raw text: write it out first when it is only implied.
+    private void Materialize() => _raw ??= string.Concat("\"", _text, "\"");
+
+    // Drops the stored raw text when it is implied by the kind and text: the one stored form for each literal.
+    private void Normalize()
+    {
+        var raw = _raw;
+        if (raw is not null && _kind == LiteralKind.String && _text is { } text && raw.Length == text.Length + 2
+            && raw[0] == '"' && raw[^1] == '"' && raw.AsSpan(1, text.Length).SequenceEqual(text))
+        {
+            _raw = null;
+        }
+    }
+}
 
 /// <summary>A name looked up in the scope, then the standard library.</summary>
 public sealed record IdentifierExpr(string Name, TextSpan Span) : Expr(Span);

@@ -45,7 +45,7 @@ public sealed class AstEquality : IEqualityComparer<Node>
             (Identifier a, Identifier b) => a.Name == b.Name,
             (AttributeStatement a, AttributeStatement b) => a.NameText == b.NameText && Equals(a.Value, b.Value),
             (BlockStatement a, BlockStatement b) => a.Name == b.Name && a.Label == b.Label && AllEqual(a.Body, b.Body),
-            (LiteralExpr a, LiteralExpr b) => a.Kind == b.Kind && a.Raw == b.Raw,
+            (LiteralExpr a, LiteralExpr b) => a.Kind == b.Kind && a.SameRaw(b),
             (IdentifierExpr a, IdentifierExpr b) => a.Name == b.Name,
             (ArrayExpr a, ArrayExpr b) => AllEqual(a.Elements, b.Elements),
             (ObjectExpr a, ObjectExpr b) => a.Fields.Length == b.Fields.Length
@@ -71,7 +71,7 @@ public sealed class AstEquality : IEqualityComparer<Node>
         {
             BlockStatement b => HashCode.Combine(typeof(BlockStatement), b.Name, b.Label),
             AttributeStatement a => HashCode.Combine(typeof(AttributeStatement), a.NameText),
-            LiteralExpr l => HashCode.Combine(l.Kind, l.Raw),
+            LiteralExpr l => HashCode.Combine(l.Kind, l.RawHashCode()),
             IdentifierExpr i => HashCode.Combine(typeof(IdentifierExpr), i.Name),
             BinaryExpr b => HashCode.Combine(typeof(BinaryExpr), b.Operator),
             _ => obj.GetType().GetHashCode(),

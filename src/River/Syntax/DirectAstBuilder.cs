@@ -34,8 +34,43 @@ internal sealed class AstBuildingParser : G.RiverParser
         ErrorHandler = new Bail(this);
     }
 
+    // The context objects of the fast rules, one per rule and nesting depth, reused by every invocation at that depth:
+    // a context is only the link to its caller here (no parse tree, no start or stop token), and a rule invocation at
+    // a depth ends before the next one at that depth starts. A new object per invocation was about a tenth of a parse's
+    // allocations.
+    private G.RiverParser.FastBodyContext?[] _bodies = new G.RiverParser.FastBodyContext?[16];
+    private G.RiverParser.FastExprContext?[] _exprs = new G.RiverParser.FastExprContext?[16];
+
+    // The number of rule invocations open now (the nesting depth of the next one).
+    private int _open;
+
     /// <summary>Set once the parse is being abandoned; rule exits during the unwinding are ignored.</summary>
     public bool Abandoned { get; private set; }
+
+    protected override FastBodyContext NewFastBodyContext(ParserRuleContext parent, int invokingState) =>
+        Reuse(ref _bodies, parent, invokingState, static (p, s) => new FastBodyContext(p, s));
+
+    protected override FastExprContext NewFastExprContext(ParserRuleContext parent, int invokingState) =>
+        Reuse(ref _exprs, parent, invokingState, static (p, s) => new FastExprContext(p, s));
+
+    private T Reuse<T>(ref T?[] contexts, ParserRuleContext parent, int invokingState, Func<ParserRuleContext, int, T> make)
+        where T : ParserRuleContext
+    {
+        if (_open >= contexts.Length)
+        {
+            Array.Resize(ref contexts, contexts.Length * 2);
+        }
+
+        var context = contexts[_open];
+        if (context is null)
+        {
+            return contexts[_open] = make(parent, invokingState);
+        }
+
+        context.Parent = parent;
+        context.invokingState = invokingState;
+        return context;
+    }
 
     // Rule entry and exit without ANTLR's bookkeeping of start and stop tokens: those would be token objects, and the
     // builder only needs their indices, which the stream position gives.
@@ -43,12 +78,14 @@ internal sealed class AstBuildingParser : G.RiverParser
     {
         State = state;
         Context = localctx;
+        _open++;
         _builder.Enter(TokenStream.Index);
     }
 
     public override void ExitRule()
     {
         var ctx = Context;
+        _open--;
         if (!Abandoned)
         {
             _builder.Exit(ctx.RuleIndex, TokenStream.Index - 1);
@@ -125,8 +162,7 @@ internal sealed class DirectAstBuilder
     private readonly ScannedToken[] _tokens;
     private readonly string _text;
     private readonly ImmutableArray<Comment> _comments;
-    private readonly HashSet<string> _strings = new(256, StringComparer.Ordinal);
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _stringLookup;
+    private readonly StringCache _strings = StringCache.ForThisThread;
     private readonly List<(Expr Expr, int Depth)> _operands = [];
     private readonly List<BinaryOperator> _operators = [];
     private readonly List<Statement> _statements = [];
@@ -146,7 +182,6 @@ internal sealed class DirectAstBuilder
         _text = file.Text;
         _tokens = tokens;
         _comments = comments;
-        _stringLookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>The file after a successful <c>fastFile</c> rule.</summary>
@@ -245,23 +280,10 @@ internal sealed class DirectAstBuilder
         return false;
     }
 
-    // Names and short literals repeat a lot in configurations (attribute names, component names, label values): one
-    // string per distinct text, which also means fewer objects for the garbage collector to copy.
-    private string Intern(ReadOnlySpan<char> span)
-    {
-        if (_stringLookup.TryGetValue(span, out var text))
-        {
-            return text;
-        }
-
-        text = span.ToString();
-        _strings.Add(text);
-        return text;
-    }
-
-    // Literal texts are shared only when short: those repeat (units, flags, small numbers), while long ones are
-    // mostly unique (addresses, paths) and would only grow the table.
-    private string Short(ReadOnlySpan<char> span) => span.Length <= 10 ? Intern(span) : span.ToString();
+    // Names and literal texts repeat a lot in configurations (attribute names, component names, label values, units,
+    // flags): one string per distinct text where the thread's cache has it, which also means fewer objects for the
+    // garbage collector to copy.
+    private string Intern(ReadOnlySpan<char> span) => _strings.Get(span);
 
     private string Name(in ScannedToken token) => Intern(_text.AsSpan(token.StartIndex, token.End - token.StartIndex));
 
@@ -317,11 +339,22 @@ internal sealed class DirectAstBuilder
             stop += 2;
         }
 
-        var parts = new Identifier[((stop - first) / 2) + 1];
-        for (var i = 0; i < parts.Length; i++)
+        // Written without spaces or comments inside (tokens end to end), the name is one shared string.
+        var compact = true;
+        for (var i = first; i < stop && compact; i++)
         {
-            var token = tokens[first + (2 * i)];
-            parts[i] = new Identifier(Name(token), SpanOf(token));
+            compact = tokens[i].End == tokens[i + 1].StartIndex;
+        }
+
+        Identifier[]? parts = null;
+        if (!compact)
+        {
+            parts = new Identifier[((stop - first) / 2) + 1];
+            for (var i = 0; i < parts.Length; i++)
+            {
+                var token = tokens[first + (2 * i)];
+                parts[i] = new Identifier(Name(token), SpanOf(token));
+            }
         }
 
         string? label = null;
@@ -355,8 +388,10 @@ internal sealed class DirectAstBuilder
         last = body.StopToken + 1;
         var bodyStart = tokens[open].StartIndex;
         var bodySpan = new TextSpan(bodyStart, Math.Max(bodyStart, tokens[last].End));
-        return new BlockStatement(
-            ImmutableCollectionsMarshal.AsImmutableArray(parts), label, labelSpan, Statements(body), bodySpan, SpanOf(first, last));
+        return parts is null
+            ? new BlockStatement(
+                Intern(_text.AsSpan(nameToken.StartIndex, tokens[stop].End - nameToken.StartIndex)), nameToken.StartIndex, label, labelSpan, Statements(body), bodySpan, SpanOf(first, last))
+            : new BlockStatement(ImmutableCollectionsMarshal.AsImmutableArray(parts), label, labelSpan, Statements(body), bodySpan, SpanOf(first, last));
     }
 
     // Identifiers.IsValid without making a string first: ASCII letters, digits and `_` decided inline, anything else
@@ -679,7 +714,8 @@ internal sealed class DirectAstBuilder
         operands[^1] = (new BinaryExpr(op, left, right, left.Span.Union(right.Span)), depth);
     }
 
-    // A leaf literal. The raw text is kept for the formatter; short texts are shared.
+    // A leaf literal. The raw text is kept for the formatter (implied by the text for strings without escapes); texts
+    // are shared through the cache.
     private LiteralExpr Literal(in ScannedToken token)
     {
         var span = SpanOf(token);
@@ -687,10 +723,10 @@ internal sealed class DirectAstBuilder
         switch (token.Type)
         {
             case G.RiverParser.STRING when raw.Length >= 2 && raw[^1] == '"' && raw[1..^1].IndexOf('\\') < 0:
-                // No escape: the value is the text between the quotes.
-                return new LiteralExpr(LiteralKind.String, Short(raw), Short(raw[1..^1]), span);
+                // No escape: the value is the text between the quotes, and the raw text is implied by it.
+                return new LiteralExpr(Intern(raw[1..^1]), span);
             case G.RiverParser.NUMBER:
-                return new LiteralExpr(LiteralKind.Number, Short(raw), null, span);
+                return new LiteralExpr(LiteralKind.Number, Intern(raw), null, span);
             case G.RiverParser.TRUE or G.RiverParser.FALSE:
                 return new LiteralExpr(LiteralKind.Bool, token.Type == G.RiverParser.TRUE ? "true" : "false", null, span);
             case G.RiverParser.NULL:

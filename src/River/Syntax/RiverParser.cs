@@ -146,25 +146,29 @@ public static class RiverParser
             errors.Full || scanner.Aborted ? null : TryFastPass(source, scanner, scanner.Comments, p => p.fastFile())?.File);
     }
 
-    // A file at least twice this long is parsed in parts on several cores (TryParseInParts): below that, handing work
-    // to another thread costs more than it saves.
-    private const int MinPartLength = 64 * 1024;
+    // A file at least twice this long is parsed in parts (TryParseInParts), each about this long. Small parts keep the
+    // working memory of a parse small whatever the file's size: a part's token array (about 12 bytes per 3 characters)
+    // and the builder's stack are made for the first part a thread parses and reused for the next, so a large file no
+    // longer needs a token array of its own size (for a 1.8 MB file that was two fresh 6 MB arrays, whose pages cost
+    // more to fault in than to fill). Parts also spread the work over the cores.
+    private const int PartLength = 64 * 1024;
 
-    // The most parts a file is cut into (and at most one per core).
-    private const int MaxParts = 8;
+    // The most threads that parse parts at once (at most one per core).
+    private const int MaxPartWorkers = 8;
 
-    // A large valid file, cut at lines that start a top-level statement and parsed part by part in parallel (scanner
-    // and fast pass; the first part on the calling thread). Exact, not a heuristic: each part is scanned as if the
-    // file ended where the part ends, and the parts are used only when every one of them scans without a diagnostic,
-    // every part but the last ends outside any bracket with a terminator as its last token (so the whole-file scanner
-    // would reach the next part's start in the state a fresh scanner starts in: no bracket open, no terminator
-    // pending — a raw string or block comment running across a cut is unterminated in its part, an error), and every
-    // part passes the fast rules. The file's statements and comments are then the parts' in order, with the same
-    // spans, and there is nothing to report. Anything else (an error anywhere, a cut inside a statement, deep
-    // nesting) returns null and the file is parsed whole, as before, which makes every diagnostic.
+    // A large valid file, cut at lines that start a top-level statement and parsed part by part (scanner and fast
+    // pass), on up to one thread per core that take the parts in turn (the calling thread is one of them). Exact, not
+    // a heuristic: each part is scanned as if the file ended where the part ends, and the parts are used only when
+    // every one of them scans without a diagnostic, every part but the last ends outside any bracket with a terminator
+    // as its last token (so the whole-file scanner would reach the next part's start in the state a fresh scanner
+    // starts in: no bracket open, no terminator pending — a raw string or block comment running across a cut is
+    // unterminated in its part, an error), and every part passes the fast rules. The file's statements and comments
+    // are then the parts' in order, with the same spans, and there is nothing to report. Anything else (an error
+    // anywhere, a cut inside a statement, deep nesting) returns null and the file is parsed whole, as before, which
+    // makes every diagnostic.
     private static ConfigFile? TryParseInParts(SourceFile source)
     {
-        var parts = Math.Min(Math.Min(Environment.ProcessorCount, MaxParts), source.Text.Length / MinPartLength);
+        var parts = source.Text.Length / PartLength;
         return parts < 2 ? null : ParseInParts(source, parts);
     }
 
@@ -193,15 +197,14 @@ public static class RiverParser
         }
 
         bounds.Add(text.Length);
-        var results = new ConfigFile?[bounds.Count - 1];
-        var others = new Task[results.Length - 1];
-        for (var i = 1; i < results.Length; i++)
+        var job = new PartsJob(source, bounds);
+        var others = new Task[Math.Min(Math.Min(Environment.ProcessorCount, MaxPartWorkers), job.Results.Length) - 1];
+        for (var i = 0; i < others.Length; i++)
         {
-            var part = i;
-            others[i - 1] = Task.Run(() => results[part] = ParsePart(source, bounds[part], bounds[part + 1], part == results.Length - 1));
+            others[i] = Task.Run(job.Work);
         }
 
-        results[0] = ParsePart(source, 0, bounds[1], last: false);
+        job.Work();
         try
         {
             Task.WaitAll(others);
@@ -213,7 +216,7 @@ public static class RiverParser
 
         var statements = 0;
         var comments = 0;
-        foreach (var part in results)
+        foreach (var part in job.Results)
         {
             if (part is null)
             {
@@ -228,7 +231,7 @@ public static class RiverParser
         var allComments = new Comment[comments];
         statements = 0;
         comments = 0;
-        foreach (var part in results)
+        foreach (var part in job.Results)
         {
             part!.Body.CopyTo(body, statements);
             part.Comments.CopyTo(allComments, comments);
@@ -241,6 +244,30 @@ public static class RiverParser
             ImmutableCollectionsMarshal.AsImmutableArray(body),
             ImmutableCollectionsMarshal.AsImmutableArray(allComments),
             new TextSpan(0, text.Length));
+    }
+
+    // The parts of one ParseInParts, handed out in order to the threads that call Work; the first part that cannot be
+    // used stops them all (the file is then parsed whole).
+    private sealed class PartsJob(SourceFile source, List<int> bounds)
+    {
+        private int _next = -1;
+        private volatile bool _failed;
+
+        public ConfigFile?[] Results { get; } = new ConfigFile?[bounds.Count - 1];
+
+        public void Work()
+        {
+            int part;
+            while (!_failed && (part = Interlocked.Increment(ref _next)) < Results.Length)
+            {
+                var result = ParsePart(source, bounds[part], bounds[part + 1], part == Results.Length - 1);
+                Results[part] = result;
+                if (result is null)
+                {
+                    _failed = true;
+                }
+            }
+        }
     }
 
     // The first offset from `from` on that starts a line beginning with an ASCII letter (where top-level statements

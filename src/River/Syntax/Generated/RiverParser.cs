@@ -1378,7 +1378,7 @@ internal partial class RiverParser : Parser {
 
 	[RuleVersion(0)]
 	public FastBodyContext fastBody() {
-		FastBodyContext _localctx = new FastBodyContext(Context, State);
+		FastBodyContext _localctx = NewFastBodyContext(Context, State);
 		EnterRule(_localctx, 34, RULE_fastBody);
 		int _la;
 		try {
@@ -1791,7 +1791,7 @@ internal partial class RiverParser : Parser {
 
 	[RuleVersion(0)]
 	public FastExprContext fastExpr() {
-		FastExprContext _localctx = new FastExprContext(Context, State);
+		FastExprContext _localctx = NewFastExprContext(Context, State);
 		EnterRule(_localctx, 36, RULE_fastExpr);
 		int _la;
 		try {

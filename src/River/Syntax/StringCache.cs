@@ -1,0 +1,53 @@
+namespace River.Syntax;
+
+/// <summary>
+/// Shares the strings of texts that repeat in configurations (attribute and component names, label values, short
+/// literals): a direct-mapped table, one per thread, where a text whose slot holds an equal string gets that string
+/// and any other text gets a new string that takes the slot. Unlike a hash set it never grows and costs nothing per
+/// distinct text, so unique texts (addresses, paths) can go through it too; a text that keeps coming back loses its
+/// slot only to another text with the same hash, and then costs one string more. Sharing is an optimisation only:
+/// the strings are equal either way.
+/// </summary>
+internal sealed class StringCache
+{
+    // Texts longer than this are rarely repeated and take longer to hash: always new strings.
+    private const int MaxLength = 64;
+
+    // A power of two: 32 KiB of references per thread that parses.
+    private const int Size = 4096;
+
+    [ThreadStatic]
+    private static StringCache? t_forThread;
+
+    private readonly string?[] _slots = new string?[Size];
+
+    /// <summary>The calling thread's cache.</summary>
+    public static StringCache ForThisThread => t_forThread ??= new StringCache();
+
+    /// <summary>A string equal to <paramref name="text"/>, shared with earlier calls when the slot holds it.</summary>
+    public string Get(ReadOnlySpan<char> text)
+    {
+        if (text.Length > MaxLength)
+        {
+            return text.ToString();
+        }
+
+        // FNV-1a over the UTF-16 code units: cheap for short texts, and collisions only cost sharing.
+        var hash = 2166136261u;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        ref var slot = ref _slots[(hash ^ (hash >> 16)) & (Size - 1)];
+        var found = slot;
+        if (found is not null && text.SequenceEqual(found))
+        {
+            return found;
+        }
+
+        found = text.ToString();
+        slot = found;
+        return found;
+    }
+}

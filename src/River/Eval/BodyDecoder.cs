@@ -239,8 +239,8 @@ public static class BodyDecoder
 
                 case BlockStatement block:
                 {
-                    // A one-part name (nearly every nested block) is read as it is, without the block's name cache.
-                    var name = block.NameParts.Length == 1 ? block.NameParts[0].Name : block.Name;
+                    // The block's dotted name is stored on it (no parts are made to read it).
+                    var name = block.Name;
                     if (!schema.TryGetField(name, out var field))
                     {
                         ctx.Error(block.NameSpan, $"unrecognized block name \"{name}\"", NameSuggester.Hint(name, schema.BlockNames));

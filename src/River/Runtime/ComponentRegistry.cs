@@ -1,6 +1,3 @@
-using System.Collections.Immutable;
-using River.Syntax;
-
 namespace River.Runtime;
 
 /// <summary>
@@ -11,8 +8,6 @@ namespace River.Runtime;
 public sealed class ComponentRegistry
 {
     private readonly Dictionary<string, ComponentRegistration> _byName = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ComponentRegistration>.AlternateLookup<ReadOnlySpan<char>> _byNameSpan;
-    private readonly int _longestName;
 
     /// <summary>Builds the registry; throws <see cref="ArgumentException"/> when the catalog itself is inconsistent.</summary>
     public ComponentRegistry(IEnumerable<ComponentRegistration> registrations)
@@ -29,11 +24,7 @@ public sealed class ComponentRegistry
             {
                 throw new ArgumentException($"component \"{registration.Name}\" is registered twice");
             }
-
-            _longestName = Math.Max(_longestName, registration.Name.Length);
         }
-
-        _byNameSpan = _byName.GetAlternateLookup<ReadOnlySpan<char>>();
 
         // A component id is name + "." + label; if "a.b" and "a.b.c" were both components, "a.b.c.x" would be
         // ambiguous. Alloy requires components sharing a prefix to have the same number of fragments.
@@ -56,45 +47,6 @@ public sealed class ComponentRegistry
 
     /// <summary>Finds a registration by its dotted name.</summary>
     public bool TryGet(string name, out ComponentRegistration registration) => _byName.TryGetValue(name, out registration!);
-
-    /// <summary>
-    /// Finds a registration by the parts of a block's dotted name without joining them into a new string (the
-    /// planner looks up every block of a config this way).
-    /// </summary>
-    public bool TryGet(ImmutableArray<Identifier> nameParts, out ComponentRegistration registration)
-    {
-        if (nameParts.Length == 1)
-        {
-            return _byName.TryGetValue(nameParts[0].Name, out registration!);
-        }
-
-        var length = nameParts.Length - 1;
-        foreach (var part in nameParts)
-        {
-            length += part.Name.Length;
-        }
-
-        if (length > _longestName)
-        {
-            registration = null!;
-            return false;
-        }
-
-        Span<char> joined = stackalloc char[length];
-        var at = 0;
-        foreach (var part in nameParts)
-        {
-            if (at > 0)
-            {
-                joined[at++] = '.';
-            }
-
-            part.Name.AsSpan().CopyTo(joined[at..]);
-            at += part.Name.Length;
-        }
-
-        return _byNameSpan.TryGetValue(joined, out registration!);
-    }
 
     /// <summary>The registered name closest to <paramref name="name"/>, when one is close enough to be a likely typo.</summary>
     public string? Suggest(string name) => DidYouMean.Closest(name, _byName.Keys);

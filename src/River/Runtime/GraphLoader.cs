@@ -90,8 +90,8 @@ public static class GraphLoader
                 }
 
                 var block = (BlockStatement)statement;
-                // A component's name is its registration's string: no dotted name is joined for it.
-                var registered = registry.TryGet(block.NameParts, out var registration);
+                // The block stores its dotted name, so the look-up makes no string and no name parts.
+                var registered = registry.TryGet(block.Name, out var registration);
                 var name = registered ? registration.Name : block.Name;
                 var id = block.Label is null ? name : string.Concat(name, ".", block.Label);
                 if (declared.TryGetValue(id, out var firstIndex))

@@ -276,13 +276,20 @@ static __always_inline struct conn_state *get_conn(__u32 tgid, __s32 fd)
     return bpf_map_lookup_elem(&conns, &key);
 }
 
-/* Submits a record, waking the reader only once wakeup_data_bytes wait (when set). `waiting` is the ring's
- * unconsumed bytes before this record. */
+/* Submits a record of `size` bytes; `waiting` is the ring's unconsumed bytes once it is reserved (its own
+ * 8-byte header and bytes included). With wakeup_data_bytes set, the reader is woken only by the record whose
+ * bytes cross a multiple of it: once per wakeup_data_bytes, however long the reader takes to run. Beyla's rule,
+ * waking on every record while that much waits, raised an interrupt (irq_work, a self-IPI: a VM exit under a
+ * hypervisor) for every record submitted between the threshold and the reader's next read: 16 % of this
+ * program's time on nginx (docs/ebpf.md). Two CPUs submitting at the same moment can both miss a crossing; the
+ * next multiple, or the reader's poll timeout, then delivers those records. */
 static __always_inline void submit_after(void *record, __u64 size, __u64 waiting)
 {
     __u64 flags = 0;
-    if (wakeup_data_bytes)
-        flags = waiting + size >= wakeup_data_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+    if (wakeup_data_bytes) {
+        __u64 before = waiting > size + 8 ? waiting - size - 8 : 0;
+        flags = waiting / wakeup_data_bytes != before / wakeup_data_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+    }
     bpf_ringbuf_submit(record, flags);
     count(STAT_EVENTS);
 }
@@ -316,7 +323,8 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
     /* The last eighth of the ring is kept for the responses (and continuations) of requests already sent: a
      * request whose response record could not be sent would wait in user space and expire as a false 408. */
     __u64 used = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-    __u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+    /* The ring's size is a field of the map (a plain load, no helper call): user space sizes it before load. */
+    __u64 size = ((struct bpf_map *)&events)->max_entries;
     struct http_event *e = NULL;
     if (used + sizeof(struct http_event) + 8 <= size - size / 8)
         e = bpf_ringbuf_reserve(&events, sizeof(struct http_event), 0);
@@ -364,7 +372,7 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
     }
     e->buf_len = n;
     conn->last_buf_len = n;
-    submit_after(e, sizeof(struct http_event), used);
+    submit_after(e, sizeof(struct http_event), used + sizeof(struct http_event) + 8);
     return 1;
 }
 
@@ -701,6 +709,12 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
     if (!s)
         return 0;
     __u64 n = len < SCAN_SIZE ? len : SCAN_SIZE;
+    /* A call that can only carry an answer (a server's write, a client's read) with at most one request waiting
+     * needs its status line alone: further bytes are searched only for the status lines of pipelined requests.
+     * nginx writes its whole header block in one segment, so this reads 12 bytes instead of about 250. */
+    int answering = is_read(nr) ? conn->role == DIR_CLIENT : conn->role == DIR_SERVER;
+    if (answering && conn->tail - conn->head <= 1 && n > MIN_HTTP_SIZE)
+        n = MIN_HTTP_SIZE;
     opaque(n);
     if (n > SCAN_SIZE)
         n = SCAN_SIZE;

@@ -10,6 +10,7 @@
 # 100 000 requests (utime+stime from /proc/PID/stat over the wrk run; the capture program's own run time, which is
 # charged to nginx, from kernel.bpf_stats_enabled and River's fdinfo over a separate 3 s wrk run, since the
 # statistics themselves cost a clock read per program run), its RSS (VmRSS after the run, VmHWM),
+# IRQ-work interrupts per 1 000 requests during River's run (the ring-buffer wake-ups the program forces),
 # events lost (beyla_ebpf_lost_events_total, over the measured and the statistics run), and whether River counted every request wrk completed (GET
 # count of http_server_request_duration_seconds_count; wrk stops counting with up to one request per
 # connection still being answered, so River may count up to 32 more).
@@ -122,12 +123,15 @@ prog_stats() {
 }
 STATS_SWITCH=/proc/sys/kernel/bpf_stats_enabled
 STATS_BEFORE="$(cat "$STATS_SWITCH")"
+# IRQ-work interrupts on all CPUs (IWI in /proc/interrupts): a ring-buffer wake-up forced by the capture program
+# queues an irq_work, raised as a self-IPI; at the default wake-up length it should be about 2 per 1 000 requests.
+irq_work_count() { awk '$1 == "IWI:" { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }' /proc/interrupts; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 TICKS="$(getconf CLK_TCK)"
 
 wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$PORT/" >/dev/null # warm-up
 echo "nginx workers: $WORKERS (pids $PIDS), wrk -t2 -c$CONNECTIONS -d${DURATION}s, rounds=$ROUNDS, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-S_BASE=0; S_FLOOR=0; S_RIVER=0; S_REQ=0; S_CPU=0; S_LOST=0; S_NS=0; S_SREQ=0; ALL_COUNTED=yes
+S_BASE=0; S_FLOOR=0; S_RIVER=0; S_REQ=0; S_CPU=0; S_LOST=0; S_NS=0; S_SREQ=0; S_IWI=0; ALL_COUNTED=yes
 for round in $(seq "$ROUNDS"); do
     read -r BASE_RPS _ < <(run_wrk)
 
@@ -159,7 +163,9 @@ for round in $(seq "$ROUNDS"); do
     # reader's next poll timeout): count from a settled value, or they would be taken for the measured run's.
     BEFORE="$(settled_get_count "$RPORT")"
     CPU0="$(cpu_ticks "$RIVER_PID")" # also River's whole start-up cost so far
+    IWI0="$(irq_work_count)"
     read -r RIVER_RPS RIVER_TOTAL < <(run_wrk)
+    IWI1="$(irq_work_count)"
     CPU1="$(cpu_ticks "$RIVER_PID")"
     # Let the last events drain (wake-up batching flushes on the reader's poll timeout).
     AFTER="$BEFORE"
@@ -194,14 +200,16 @@ for round in $(seq "$ROUNDS"); do
     awk -v ns=$((NS1 - NS0)) -v runs=$((RUNS1 - RUNS0)) -v n="$STATS_TOTAL" 'BEGIN {
         printf "  kernel: capture program %.0f ns per request (%.0f ns per run, %.1f runs per request)\n",
             n ? ns / n : 0, runs ? ns / runs : 0, n ? runs / n : 0 }'
+    awk -v i=$((IWI1 - IWI0)) -v n="$RIVER_TOTAL" 'BEGIN { printf "  kernel: %.1f irq_work interrupts per 1 000 requests (ring-buffer wake-ups; machine-wide)\n", n ? i * 1000 / n : 0 }'
     echo "  river:  counted $COUNTED of $RIVER_TOTAL completed by wrk (+ up to $CONNECTIONS in flight): $OK; events lost: $LOST"
     S_BASE="$(awk -v a="$S_BASE" -v b="$BASE_RPS" 'BEGIN { print a + b }')"
     S_FLOOR="$(awk -v a="$S_FLOOR" -v b="$FLOOR_RPS" 'BEGIN { print a + b }')"
     S_RIVER="$(awk -v a="$S_RIVER" -v b="$RIVER_RPS" 'BEGIN { print a + b }')"
-    S_REQ=$((S_REQ + RIVER_TOTAL)); S_LOST=$((S_LOST + LOST)); S_CPU=$((S_CPU + CPU1 - CPU0)); S_NS=$((S_NS + NS1 - NS0)); S_SREQ=$((S_SREQ + STATS_TOTAL))
+    S_REQ=$((S_REQ + RIVER_TOTAL)); S_LOST=$((S_LOST + LOST)); S_CPU=$((S_CPU + CPU1 - CPU0)); S_NS=$((S_NS + NS1 - NS0)); S_SREQ=$((S_SREQ + STATS_TOTAL)); S_IWI=$((S_IWI + IWI1 - IWI0))
 done
 awk -v b="$S_BASE" -v f="$S_FLOOR" -v r="$S_RIVER" -v n="$ROUNDS" 'BEGIN {
     printf "overall: base %.0f req/s, floor %.0f req/s (ratio %.3f), river %.0f req/s (ratio %.3f)\n", b / n, f / n, f / b, r / n, r / b }'
 awk -v t="$S_CPU" -v hz="$TICKS" -v n="$S_REQ" -v ns="$S_NS" -v sn="$S_SREQ" 'BEGIN {
     printf "overall: river CPU %.3f s per 100k requests (%d requests), plus %.3f s of capture program time in nginx\n", t / hz / n * 100000, n, ns / 1e9 / sn * 100000 }'
+awk -v i="$S_IWI" -v n="$S_REQ" 'BEGIN { printf "overall: %.1f irq_work interrupts per 1 000 requests while River ran\n", n ? i * 1000 / n : 0 }'
 echo "overall: events lost $S_LOST; every completed request counted in every round: $ALL_COUNTED"

@@ -289,4 +289,21 @@ public sealed class HttpCaptureTests
         var events = capture.WaitFor(2);
         Assert.Equal(["/hello.txt", "/hello.txt?again"], events.Select(e => e.Path));
     }
+
+    [Fact]
+    public void WakeupBatchingWakesABlockedReaderOnceEnoughRecordsWait()
+    {
+        using var server = ServerProcess.Python();
+        // A wake-up every 4 KiB of records: 40 requests (about 16 KiB of request and response records) cross that
+        // several times, so a reader that blocks only afterwards finds the ring signalled and returns at once.
+        using var capture = HttpCapture.Start(obj => obj.SetGlobal("wakeup_data_bytes", 4096UL));
+        capture.Trace(server.Pids[0]);
+        var urls = Enumerable.Range(0, 40).Select(i => server.Url($"/hello.txt?n={i}")).ToArray();
+        Assert.All(Clients.Curl(urls), status => Assert.Equal(200, status));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var delivered = capture.Reader.Poll(TimeSpan.FromSeconds(30));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"no wake-up: Poll waited {clock.Elapsed}");
+        Assert.True(delivered > 0);
+        Assert.Equal(40, capture.WaitFor(40).Count);
+    }
 }

@@ -38,6 +38,28 @@ public class PendingRequestsTests
     }
 
     [Fact]
+    public void ASlotReusedByAShorterRequestHoldsItsFieldsAndOnlyItsOwnBytes()
+    {
+        // One slot: the second request lands where the first (longer) one was, and only its fields and captured
+        // bytes are copied in; the event it becomes reads no byte past its own length.
+        var table = new PendingRequests(1);
+        Assert.True(table.TryAdd(Request(1, 0, 10, "POST /a-much-longer-path?with=query HTTP/1.1\r\nHost: x\r\n\r\n")));
+        Assert.True(table.TryTake(1, 0, out _));
+        var shorter = Request(2, 5, 20, "GET /b HTTP/1.1\r\n\r\n");
+        shorter.Tgid = 42;
+        shorter.Status = 0;
+        Assert.True(table.TryAdd(shorter));
+        var completed = default(HttpRequestEvent);
+        var response = new HttpResponseNative { Kind = HttpEventNative.KindResponse, ConnectionId = 2, Seq = 5, Status = 204, EndNs = 30 };
+        Assert.True(table.TryComplete(in response, ref completed));
+        Assert.Equal(42, completed.Pid);
+        Assert.Equal(204, completed.Status);
+        Assert.Equal(20UL, completed.StartNs);
+        Assert.Equal(30UL, completed.EndNs);
+        Assert.Equal("GET /b HTTP/1.1\r\n\r\n", Encoding.ASCII.GetString(completed.RequestBytes));
+    }
+
+    [Fact]
     public void AnExpiredRequestIsHandedOutOnceAndItsLateResponseFindsNothing()
     {
         var table = new PendingRequests(4);

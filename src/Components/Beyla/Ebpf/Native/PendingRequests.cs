@@ -77,7 +77,7 @@ public sealed class PendingRequests
         }
 
         var slot = _free[--_freeCount];
-        _slots[slot] = request;
+        request.CopyUsedTo(ref _slots[slot]);
         _connections[slot] = connection;
         _seqs[slot] = seq;
         _used[slot] = true;

@@ -263,10 +263,13 @@ public sealed class RiverHost : IAsyncDisposable
     public static IReadOnlyList<Diagnostic> Validate(string path, IReadOnlyList<ComponentRegistration> catalog, StabilityLevel stability = StabilityLevel.GenerallyAvailable, bool noGcDuringLoad = false)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var noGc = noGcDuringLoad && FirstLoadGc.TryEnter(path);
+        StartupTrace.Mark("init");
+        var noGc = noGcDuringLoad && FirstLoadGc.TryEnter(path, FirstLoadGc.ValidateBytesPerConfigByte);
+        StartupTrace.Mark(noGc ? "nogc-region" : "no-region");
         try
         {
             var snapshot = ConfigReader.Read(path);
+            StartupTrace.Mark("read+parse");
             if (!snapshot.Success)
             {
                 return snapshot.Diagnostics;
@@ -277,6 +280,8 @@ public sealed class RiverHost : IAsyncDisposable
         finally
         {
             FirstLoadGc.Exit(noGc);
+            // RIVER_TRACE_STARTUP=1: the phases of the validation as one line on stderr (a no-op otherwise).
+            StartupTrace.Report(Console.Error);
         }
     }
 
@@ -285,6 +290,7 @@ public sealed class RiverHost : IAsyncDisposable
     {
         var evaluator = RiverComponentEvaluator.Instance;
         var plan = GraphLoader.Plan(files, new ComponentRegistry(catalog), evaluator, stability);
+        StartupTrace.Mark("plan");
         var diagnostics = plan.Diagnostics;
         if (plan.Logging is { } logging)
         {
@@ -337,6 +343,7 @@ public sealed class RiverHost : IAsyncDisposable
             }
         }
 
+        StartupTrace.Mark("decode");
         foreach (var (local, _) in outcomes)
         {
             if (local is not null)

@@ -4,16 +4,21 @@ using System.Text;
 namespace River.Runtime;
 
 /// <summary>
-/// Optional start-up accounting (<c>RIVER_TRACE_STARTUP=1</c>): per phase of the first load, the wall time, the bytes
-/// allocated and the garbage collections (and per-component sums of allocated bytes), written as one line on stderr
-/// when River is first ready. Costs a flag test otherwise. docs/BENCHMARKS.md, "Runtime", shows how it is read.
+/// Optional start-up accounting (<c>RIVER_TRACE_STARTUP=1</c>): per phase of the first load, the wall time, the
+/// process CPU time (all threads), the bytes allocated and the garbage collections (and per-component sums of
+/// allocated bytes), written as one line on stderr when River is first ready, or when <c>river validate</c> is done.
+/// The line ends with the <see cref="Stopwatch"/> timestamps of the trace's start and of the line (CLOCK_MONOTONIC
+/// nanoseconds on Linux), to place them against a clock outside the process. Costs a flag test otherwise.
+/// docs/BENCHMARKS.md, "Runtime" and "`river validate` scaling", show how it is read.
 /// </summary>
 internal static class StartupTrace
 {
     private static bool _enabled = Environment.GetEnvironmentVariable("RIVER_TRACE_STARTUP") == "1";
     private static readonly StringBuilder Line = new();
     private static long _lastTimestamp = Stopwatch.GetTimestamp();
+    private static readonly long TraceStart = _lastTimestamp;
     private static long _lastAllocated;
+    private static TimeSpan _lastCpu = Environment.CpuUsage.TotalTime;
     private static int _lastGen0;
     private static int _lastGen1;
     private static int _lastGen2;
@@ -29,9 +34,11 @@ internal static class StartupTrace
         {
             var now = Stopwatch.GetTimestamp();
             var allocated = GC.GetTotalAllocatedBytes();
+            var cpu = Environment.CpuUsage.TotalTime;
             int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
-            Line.Append($" {phase}={Stopwatch.GetElapsedTime(_lastTimestamp, now).TotalMilliseconds:F1}ms/{(allocated - _lastAllocated) / 1048576.0:F1}MB/gc{g0 - _lastGen0},{g1 - _lastGen1},{g2 - _lastGen2}");
+            Line.Append($" {phase}={Stopwatch.GetElapsedTime(_lastTimestamp, now).TotalMilliseconds:F1}ms/cpu{(cpu - _lastCpu).TotalMilliseconds:F1}ms/{(allocated - _lastAllocated) / 1048576.0:F1}MB/gc{g0 - _lastGen0},{g1 - _lastGen1},{g2 - _lastGen2}");
             _lastTimestamp = now;
+            _lastCpu = cpu;
             _lastAllocated = allocated;
             (_lastGen0, _lastGen1, _lastGen2) = (g0, g1, g2);
         }
@@ -71,7 +78,7 @@ internal static class StartupTrace
         }
 
         var info = GC.GetGCMemoryInfo();
-        output.WriteLine($"startup:{Line} pause_total={GC.GetTotalPauseDuration().TotalMilliseconds:F1}ms heap={info.HeapSizeBytes / 1048576.0:F1}MB committed={info.TotalCommittedBytes / 1048576.0:F1}MB process_start_to_now={(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0}ms");
+        output.WriteLine($"startup:{Line} pause_total={GC.GetTotalPauseDuration().TotalMilliseconds:F1}ms heap={info.HeapSizeBytes / 1048576.0:F1}MB committed={info.TotalCommittedBytes / 1048576.0:F1}MB process_start_to_now={(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0}ms clock={TraceStart}..{Stopwatch.GetTimestamp()}");
         Line.Clear();
         _enabled = false; // later reloads are not traced
     }

@@ -18,11 +18,16 @@ public sealed record SchemaField(string Name, bool IsBlock, bool Required, Prope
     private int _getterUses;
     private int _setterUses;
 
+    // Set once no generated accessor was found (River.Generators), so that the look-up is not repeated.
+    private bool _noGeneratedGetter;
+    private bool _noGeneratedSetter;
+
     /// <summary>The position of the field in <see cref="RiverSchema.Fields"/> (decoders index per-decode state by it).</summary>
     public int Index { get; internal init; }
 
     /// <summary>
-    /// Reads the property: through reflection for its first <see cref="CompiledAccessors.CompileAfter"/> uses, then
+    /// Reads the property: through the accessor River.Generators wrote for it when there is one (<see cref="RiverAccessors"/>);
+    /// otherwise through reflection for its first <see cref="CompiledAccessors.CompileAfter"/> uses, then
     /// through a delegate compiled once (decoding and encoding do this for every block of a large config, where
     /// reflection would cost each time, while compiling for a field read once would only slow start-up).
     /// </summary>
@@ -31,6 +36,16 @@ public sealed record SchemaField(string Name, bool IsBlock, bool Required, Prope
         if (_getter is { } getter)
         {
             return getter(instance);
+        }
+
+        if (!_noGeneratedGetter)
+        {
+            if (CompiledAccessors.GeneratedGetter(Property) is { } generated)
+            {
+                return (_getter = generated)(instance);
+            }
+
+            _noGeneratedGetter = true;
         }
 
         if (!CompiledAccessors.Compiles)
@@ -44,7 +59,7 @@ public sealed record SchemaField(string Name, bool IsBlock, bool Required, Prope
     }
 
     /// <summary>
-    /// Writes the property (reflection first, then a compiled delegate, as <see cref="GetValue"/>). As with
+    /// Writes the property (the generated setter, else reflection first, then a compiled delegate, as <see cref="GetValue"/>). As with
     /// <see cref="PropertyInfo.SetValue(object, object)"/>, an exception thrown by the setter arrives wrapped in a
     /// <see cref="TargetInvocationException"/>, and null writes a value type's default.
     /// </summary>
@@ -54,6 +69,17 @@ public sealed record SchemaField(string Name, bool IsBlock, bool Required, Prope
         {
             setter(instance, value);
             return;
+        }
+
+        if (!_noGeneratedSetter)
+        {
+            if (CompiledAccessors.GeneratedSetter(Property) is { } generated)
+            {
+                (_setter = generated)(instance, value);
+                return;
+            }
+
+            _noGeneratedSetter = true;
         }
 
         if (!CompiledAccessors.Compiles)
@@ -89,6 +115,84 @@ internal static class CompiledAccessors
     public static bool Compiles => System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled;
 
     private static readonly ConcurrentDictionary<Type, Func<object>?> Factories = new();
+    private static readonly ConcurrentDictionary<Type, Func<object>?> GeneratedFactories = new();
+
+    /// <summary>
+    /// The getter River.Generators wrote for <paramref name="property"/> (<see cref="RiverAccessors"/>), with
+    /// reflection's behaviour (an exception arrives wrapped in a <see cref="TargetInvocationException"/>); null when
+    /// there is none.
+    /// </summary>
+    public static Func<object, object?>? GeneratedGetter(PropertyInfo property)
+    {
+        if (RiverAccessors.Getter(property) is not { } getter)
+        {
+            return null;
+        }
+
+        return instance =>
+        {
+            try
+            {
+                return getter(instance);
+            }
+            catch (Exception e)
+            {
+                throw new TargetInvocationException(e);
+            }
+        };
+    }
+
+    /// <summary>
+    /// The setter River.Generators wrote for <paramref name="property"/>, with reflection's behaviour: an exception
+    /// from the setter arrives wrapped in a <see cref="TargetInvocationException"/>, null writes a value type's
+    /// default, and a value of the wrong type gets reflection's error (decoders never produce one); null when there is none.
+    /// </summary>
+    public static Action<object, object?>? GeneratedSetter(PropertyInfo property)
+    {
+        if (RiverAccessors.Setter(property) is not { } setter)
+        {
+            return null;
+        }
+
+        return (instance, value) =>
+        {
+            bool written;
+            try
+            {
+                written = setter(instance, value);
+            }
+            catch (Exception e)
+            {
+                throw new TargetInvocationException(e);
+            }
+
+            if (!written)
+            {
+                property.SetValue(instance, value);
+            }
+        };
+    }
+
+    // The generated constructor of a type (RiverAccessors) with reflection's exception behaviour, or null.
+    private static Func<object>? GeneratedFactory(Type type) => GeneratedFactories.GetOrAdd(type, static t =>
+    {
+        if (RiverAccessors.Constructor(t) is not { } constructor)
+        {
+            return null;
+        }
+
+        return () =>
+        {
+            try
+            {
+                return constructor();
+            }
+            catch (Exception e)
+            {
+                throw new TargetInvocationException(e);
+            }
+        };
+    });
     private static readonly ConcurrentDictionary<Type, int> CreateUses = new();
     private static readonly ConcurrentDictionary<Type, ConstructorInvoker?> Constructors = new();
 
@@ -252,11 +356,17 @@ internal static class CompiledAccessors
     }
 
     /// <summary>
-    /// Creates an instance as <see cref="Activator.CreateInstance(Type)"/> does: through <see cref="Activator"/> for the
-    /// first <see cref="CompileAfter"/> instances of a type, then through a compiled constructor when possible.
+    /// Creates an instance as <see cref="Activator.CreateInstance(Type)"/> does: through the constructor River.Generators
+    /// wrote for the type when there is one; else through <see cref="Activator"/> for the first
+    /// <see cref="CompileAfter"/> instances of a type, then through a compiled constructor when possible.
     /// </summary>
     public static object? Create(Type type)
     {
+        if (GeneratedFactory(type) is { } generated)
+        {
+            return generated();
+        }
+
         if (!Compiles)
         {
             // Without a JIT nothing is ever compiled: no use counting (a contended update per instance).
@@ -291,6 +401,7 @@ public sealed class RiverSchema
     private readonly ValueConverter.ConversionPlan?[] _plans;
     private Action<object, object?>? _labelSetter;
     private int _labelUses;
+    private bool _noGeneratedLabelSetter;
 
     private RiverSchema(Type type, List<SchemaField> fields, PropertyInfo? label)
     {
@@ -335,6 +446,17 @@ public sealed class RiverSchema
         {
             setter(instance, value);
             return;
+        }
+
+        if (!_noGeneratedLabelSetter)
+        {
+            if (CompiledAccessors.GeneratedSetter(Label!) is { } generated)
+            {
+                (_labelSetter = generated)(instance, value);
+                return;
+            }
+
+            _noGeneratedLabelSetter = true;
         }
 
         if (Interlocked.Increment(ref _labelUses) > CompiledAccessors.CompileAfter)

@@ -660,8 +660,14 @@ public static class ValueConverter
                 Kind = PlanKind.List;
                 Element = element;
                 IsArray = target.IsArray;
-                var listConstructor = typeof(List<>).MakeGenericType(element).GetConstructor([typeof(int)])!;
-                if (CompiledAccessors.Compiles)
+                var listType = typeof(List<>).MakeGenericType(element);
+                var listConstructor = listType.GetConstructor([typeof(int)])!;
+                if (RiverAccessors.ListConstructor(listType) is { } generated)
+                {
+                    // Written by River.Generators for the list types of argument and export properties.
+                    _newList = generated;
+                }
+                else if (CompiledAccessors.Compiles)
                 {
                     var capacity = Expression.Parameter(typeof(int), "capacity");
                     _newList = Expression.Lambda<Func<int, IList>>(
@@ -678,8 +684,13 @@ public static class ValueConverter
             {
                 Kind = PlanKind.Dictionary;
                 Element = valueType;
-                var dictionaryConstructor = typeof(Dictionary<,>).MakeGenericType(typeof(string), valueType).GetConstructor(Type.EmptyTypes)!;
-                if (CompiledAccessors.Compiles)
+                var dictionaryType = typeof(Dictionary<,>).MakeGenericType(typeof(string), valueType);
+                var dictionaryConstructor = dictionaryType.GetConstructor(Type.EmptyTypes)!;
+                if (RiverAccessors.Constructor(dictionaryType) is { } generated)
+                {
+                    _newDictionary = () => (IDictionary)generated();
+                }
+                else if (CompiledAccessors.Compiles)
                 {
                     _newDictionary = Expression.Lambda<Func<IDictionary>>(
                         Expression.Convert(Expression.New(dictionaryConstructor), typeof(IDictionary))).Compile();

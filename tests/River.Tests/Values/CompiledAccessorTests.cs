@@ -5,8 +5,9 @@ using Xunit;
 namespace River.Tests.Values;
 
 /// <summary>
-/// Schema accessors start on reflection and switch to compiled delegates after <see cref="CompiledAccessors.CompileAfter"/>
-/// uses: both phases must behave the same, including the errors reflection reports.
+/// Schema accessors use the code River.Generators wrote when there is some (this assembly's public schema classes
+/// included); otherwise they start on reflection and switch to compiled delegates after
+/// <see cref="CompiledAccessors.CompileAfter"/> uses: every path must behave the same, including the errors reflection reports.
 /// </summary>
 public sealed class CompiledAccessorTests
 {
@@ -97,6 +98,46 @@ public sealed class CompiledAccessorTests
         Assert.Throws<MissingMethodException>(() => CompiledAccessors.CreateByInvoker(typeof(NoDefaultConstructor)));
     }
 
+    [Fact]
+    public void TheGeneratedAccessorsBehaveAsReflection()
+    {
+        // River.Generators writes them for this assembly's schema classes too; the wrappers add reflection's errors.
+        var property = (string name) => typeof(Sample).GetProperty(name)!;
+        Assert.NotNull(RiverAccessors.Constructor(typeof(Sample)));
+        var setName = CompiledAccessors.GeneratedSetter(property("Name"))!;
+        var setCount = CompiledAccessors.GeneratedSetter(property("Count"))!;
+        var setLimit = CompiledAccessors.GeneratedSetter(property("Limit"))!;
+        var getCount = CompiledAccessors.GeneratedGetter(property("Count"))!;
+        var sample = Assert.IsType<Sample>(CompiledAccessors.Create(typeof(Sample)));
+        setName(sample, "n");
+        setCount(sample, 7);
+        Assert.Equal("n", sample.Name);
+        Assert.Equal(7, getCount(sample));
+        setName(sample, null);
+        setCount(sample, null);
+        Assert.Null(sample.Name);
+        Assert.Equal(0, sample.Count);
+        Assert.Throws<ArgumentException>(() => setCount(sample, "not a number"));
+        Assert.Throws<ArgumentException>(() => setName(sample, 5));
+        var error = Assert.Throws<TargetInvocationException>(() => setLimit(sample, -1));
+        Assert.IsType<ArgumentOutOfRangeException>(error.InnerException);
+
+        // An init-only property is written after construction, as reflection writes it.
+        var setMode = CompiledAccessors.GeneratedSetter(property("Mode"))!;
+        setMode(sample, "fast");
+        Assert.Equal("fast", sample.Mode);
+        setMode(sample, null);
+        Assert.Null(sample.Mode);
+
+        // No generated code for a class River does not describe, nor for a nested class the generated code cannot name.
+        Assert.Null(RiverAccessors.Constructor(typeof(Throwing)));
+        Assert.Null(RiverAccessors.Constructor(typeof(Hidden)));
+        Assert.Null(RiverAccessors.Setter(typeof(Hidden).GetProperty(nameof(Hidden.Value))!));
+        var hidden = Assert.IsType<Hidden>(CompiledAccessors.Create(typeof(Hidden)));
+        RiverSchema.For(typeof(Hidden))!.Fields[0].SetValue(hidden, "by reflection");
+        Assert.Equal("by reflection", hidden.Value);
+    }
+
     /// <summary>A class without a parameterless constructor.</summary>
     public sealed class NoDefaultConstructor(int value)
     {
@@ -117,6 +158,10 @@ public sealed class CompiledAccessorTests
         [River("count")]
         public int Count { get; set; }
 
+        /// <summary>An init-only attribute (argument classes often are).</summary>
+        [River("mode")]
+        public string? Mode { get; init; }
+
         /// <summary>An attribute whose setter rejects negative values.</summary>
         [River("limit")]
         public int Limit
@@ -124,6 +169,14 @@ public sealed class CompiledAccessorTests
             get => _limit;
             set => _limit = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "limit must not be negative");
         }
+    }
+
+    /// <summary>A schema class only reflection can reach (private).</summary>
+    private sealed class Hidden
+    {
+        /// <summary>A string attribute.</summary>
+        [River("value")]
+        public string? Value { get; set; }
     }
 
     /// <summary>A class whose constructor always fails.</summary>

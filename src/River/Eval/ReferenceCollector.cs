@@ -28,7 +28,13 @@ public sealed record Reference(ImmutableArray<string> Parts, TextSpan Span)
 public static class ReferenceCollector
 {
     /// <summary>Every reference in a block's body (nested blocks included), in source order.</summary>
-    public static IReadOnlyList<Reference> Collect(BlockStatement block) => Collect(block.Body);
+    public static IReadOnlyList<Reference> Collect(BlockStatement block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+
+        // The parser noted a body without identifiers (most blocks of a large config): nothing to walk.
+        return block.HasNoIdentifiers ? [] : Collect(block.Body);
+    }
 
     /// <summary>Every reference in a list of statements, in source order.</summary>
     public static IReadOnlyList<Reference> Collect(ImmutableArray<Statement> body)

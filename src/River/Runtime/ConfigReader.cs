@@ -76,9 +76,11 @@ public static class ConfigReader
                 continue;
             }
 
+            StartupTrace.Mark("read");
             var source = new SourceFile(file, text);
             sources.Add(source);
             var parsed = RiverParser.Parse(source);
+            StartupTrace.Mark("parse");
             diagnostics.AddRange(parsed.Diagnostics);
             if (parsed.File is not null)
             {

@@ -163,7 +163,7 @@ public static class GraphLoader
         // Collecting a block's references reads only its own syntax tree: for a large config, on every core.
         var count = components.Count;
         var references = new IReadOnlyList<Reference>[count];
-        ComponentController.ForEachIndex(0, count, i => references[i] = ReferenceCollector.Collect(components[i].Block.Body));
+        ComponentController.ForEachIndex(0, count, i => references[i] = ReferenceCollector.Collect(components[i].Block));
 
         // The edges by component index; a component without references (most of a large config) shares one empty array.
         var edges = new IReadOnlyList<int>[count];

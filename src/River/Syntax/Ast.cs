@@ -65,6 +65,7 @@ public sealed record BlockStatement : Statement
     // the name or the label. Takes no part in equality.
     private string? _id;
     private string? _label;
+    private ImmutableArray<Statement> _body;
 
     /// <summary>Makes a block from its name parts, label, body and spans.</summary>
     public BlockStatement(
@@ -128,7 +129,22 @@ public sealed record BlockStatement : Statement
     public TextSpan LabelSpan { get; init; }
 
     /// <summary>The statements of the body.</summary>
-    public ImmutableArray<Statement> Body { get; init; }
+    public ImmutableArray<Statement> Body
+    {
+        get => _body;
+        init
+        {
+            _body = value;
+            HasNoIdentifiers = false;
+        }
+    }
+
+    /// <summary>
+    /// True when the parser saw no identifier expression anywhere in the body (nested blocks included), so the block
+    /// references nothing and the planner need not walk it; false when unknown (a block made otherwise, or given a new
+    /// body). Takes no part in equality.
+    /// </summary>
+    internal bool HasNoIdentifiers { get; set; }
 
     /// <summary>The span from the opening to the closing brace.</summary>
     public TextSpan BodySpan { get; init; }

@@ -176,6 +176,11 @@ internal sealed class DirectAstBuilder
     private int[] _firsts = new int[64];
     private int _markCount;
 
+    // Identifier expressions made so far, and the count when each open rule was entered: a body whose count did not
+    // change has no identifier in it, hence no reference (BlockStatement.HasNoIdentifiers).
+    private int _identifiers;
+    private int[] _identifierMarks = new int[64];
+
     public DirectAstBuilder(SourceFile file, ScannedToken[] tokens, ImmutableArray<Comment> comments)
     {
         _file = file;
@@ -203,8 +208,10 @@ internal sealed class DirectAstBuilder
         {
             Array.Resize(ref _marks, _marks.Length * 2);
             Array.Resize(ref _firsts, _firsts.Length * 2);
+            Array.Resize(ref _identifierMarks, _identifierMarks.Length * 2);
         }
 
+        _identifierMarks[_markCount] = _identifiers;
         _firsts[_markCount] = firstToken;
         _marks[_markCount++] = _count;
     }
@@ -225,7 +232,7 @@ internal sealed class DirectAstBuilder
                 ExitExpr(mark, first, last);
                 break;
             case G.RiverParser.RULE_fastBody:
-                ExitBody(mark, first, last);
+                ExitBody(mark, first, last, _identifierMarks[_markCount]);
                 break;
             case G.RiverParser.RULE_fastFile:
                 File = new ConfigFile(_file, Statements(_slots[mark]), _comments, new TextSpan(0, _text.Length));
@@ -292,7 +299,7 @@ internal sealed class DirectAstBuilder
 
     // `(statement)? (TERMINATOR (statement)?)*`, read back from the tokens: each attribute's value and each block's
     // body are the slots above the mark, in order.
-    private void ExitBody(int mark, int first, int last)
+    private void ExitBody(int mark, int first, int last, int identifiersBefore)
     {
         var statements = _statements;
         statements.Clear();
@@ -319,6 +326,8 @@ internal sealed class DirectAstBuilder
         var array = statements.Count == 0 ? [] : statements.ToArray();
         _count = mark;
         Push(array, 0, first, last);
+        // Counted after the statements: a single-token attribute value becomes its leaf only now.
+        _slots[_count - 1].Identifiers = _identifiers != identifiersBefore;
     }
 
     // `IDENT (ASSIGN fastExpr | (DOT IDENT)* STRING? LCURLY fastBody RCURLY)` starting at token first; null when the
@@ -388,10 +397,12 @@ internal sealed class DirectAstBuilder
         last = body.StopToken + 1;
         var bodyStart = tokens[open].StartIndex;
         var bodySpan = new TextSpan(bodyStart, Math.Max(bodyStart, tokens[last].End));
-        return parts is null
+        var block = parts is null
             ? new BlockStatement(
                 Intern(_text.AsSpan(nameToken.StartIndex, tokens[stop].End - nameToken.StartIndex)), nameToken.StartIndex, label, labelSpan, Statements(body), bodySpan, SpanOf(first, last))
             : new BlockStatement(ImmutableCollectionsMarshal.AsImmutableArray(parts), label, labelSpan, Statements(body), bodySpan, SpanOf(first, last));
+        block.HasNoIdentifiers = !body.Identifiers;
+        return block;
     }
 
     // Identifiers.IsValid without making a string first: ASCII letters, digits and `_` decided inline, anything else
@@ -518,7 +529,13 @@ internal sealed class DirectAstBuilder
     }
 
     private Expr Leaf(in ScannedToken token) =>
-        token.Type == G.RiverParser.IDENT ? new IdentifierExpr(Name(token), SpanOf(token)) : Literal(token);
+        token.Type == G.RiverParser.IDENT ? Identifier(token) : Literal(token);
+
+    private IdentifierExpr Identifier(in ScannedToken token)
+    {
+        _identifiers++;
+        return new IdentifierExpr(Name(token), SpanOf(token));
+    }
 
     private ImmutableArray<Expr> Elements(int from, int n, out int depth)
     {
@@ -577,7 +594,7 @@ internal sealed class DirectAstBuilder
             switch (token.Type)
             {
                 case G.RiverParser.IDENT:
-                    value = new IdentifierExpr(Name(token), SpanOf(token));
+                    value = Identifier(token);
                     pos++;
                     break;
                 case G.RiverParser.LPAREN or G.RiverParser.LBRACK or G.RiverParser.LCURLY:
@@ -743,5 +760,8 @@ internal sealed class DirectAstBuilder
         public int Depth = depth;
         public int StartToken = startToken;
         public int StopToken = stopToken;
+
+        // For a body: whether an identifier expression was made inside it (nested bodies included).
+        public bool Identifiers;
     }
 }

@@ -51,6 +51,41 @@ public class ConfigReadTextTests
         return data;
     }
 
+    // Files the size of a large config (640 KiB and more): sequences across a chunk boundary far from the start, text
+    // with more bytes than characters, a byte order mark, and invalid UTF-8 near either end. Made in the test, by name:
+    // as theory data, megabytes of bytes would be serialised into every test case's name at discovery.
+    public static TheoryData<string> LargeFiles() =>
+    [
+        .. new[] { "é", "€", "\U0001F30A" }.SelectMany(s => Enumerable.Range(0, Encoding.UTF8.GetByteCount(s) + 1).SelectMany(shift =>
+            new[] { $"large {s} {shift}", $"large bom {s} {shift}" })),
+        "mixed", "mixed, invalid in the first half", "mixed, invalid in the second half", "mixed, truncated at the end",
+    ];
+
+    private static byte[] LargeFile(string name)
+    {
+        if (name.StartsWith("large ", StringComparison.Ordinal))
+        {
+            var words = name.Split(' ');
+            var encoded = Encoding.UTF8.GetBytes(words[^2]);
+            var shift = int.Parse(words[^1], System.Globalization.CultureInfo.InvariantCulture);
+            byte[] bytes = [.. Encoding.UTF8.GetBytes(new string('a', (5 * Chunk) - shift)), .. encoded, .. Encoding.UTF8.GetBytes(new string('b', 5 * Chunk)), .. encoded];
+            return words[1] == "bom" ? [0xEF, 0xBB, 0xBF, .. bytes] : bytes;
+        }
+
+        var mixed = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("a = \"é€\U0001F30A\"\n", 40_000)));
+        return name switch
+        {
+            "mixed, invalid in the first half" => [.. mixed[..1000], 0xFF, .. mixed[1000..]],
+            "mixed, invalid in the second half" => [.. mixed[..^1000], 0xC3, 0x28, .. mixed[^1000..]],
+            "mixed, truncated at the end" => [.. mixed, 0xE2, 0x82],
+            _ => mixed,
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(LargeFiles))]
+    public void ReadTextGivesReadAllTextsTextForLargeFiles(string name) => ReadTextGivesReadAllTextsText(name, LargeFile(name));
+
     [Theory]
     [MemberData(nameof(Files))]
     public void ReadTextGivesReadAllTextsText(string name, byte[] content)

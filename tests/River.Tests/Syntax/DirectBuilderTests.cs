@@ -90,6 +90,57 @@ public sealed class DirectBuilderTests
     }
 
     [Theory]
+    [MemberData(nameof(GoldenInputs))]
+    public void ABlockMarkedWithoutIdentifiersHasNoReferencesOnEveryGoldenInput(string relativePath)
+    {
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "River.Tests", "Golden", relativePath));
+        if (RiverParser.Parse(new SourceFile(relativePath, text)).File is { } file)
+        {
+            AssertMarksAreRight(file.Body);
+        }
+    }
+
+    [Fact]
+    public void TheParserMarksBlocksWithoutIdentifiersAndOnlyThose()
+    {
+        const string text = """
+            plain "a" {
+              x = [{k = "v", n = 1}]
+              y = 1 + 2
+              inner { z = "s" }
+            }
+            leaf "b" { x = a }
+            deep "c" { inner { more { v = [1, f(2)] } } }
+            access "d" { x = [1, {k = a.b.c}] }
+            key "e" { x = {a = 1, b = "a"} }
+            """;
+        var file = RiverParser.Parse(new SourceFile("marks.alloy", text)).File!;
+        var marks = file.Body.Cast<BlockStatement>().Select(b => b.HasNoIdentifiers).ToArray();
+        Assert.Equal([true, false, false, false, true], marks);
+        AssertMarksAreRight(file.Body);
+
+        // A new body makes the mark unknown again; other changes keep it.
+        var plain = (BlockStatement)file.Body[0];
+        Assert.True((plain with { Label = "other" }).HasNoIdentifiers);
+        Assert.False((plain with { Body = ((BlockStatement)file.Body[1]).Body }).HasNoIdentifiers);
+        Assert.Single(River.Eval.ReferenceCollector.Collect(plain with { Body = ((BlockStatement)file.Body[1]).Body }));
+    }
+
+    // Every block marked as without identifiers (at any depth) has no reference when its body is walked.
+    private static void AssertMarksAreRight(IEnumerable<Statement> body)
+    {
+        foreach (var block in body.OfType<BlockStatement>())
+        {
+            if (block.HasNoIdentifiers)
+            {
+                Assert.Empty(River.Eval.ReferenceCollector.Collect(block.Body));
+            }
+
+            AssertMarksAreRight(block.Body);
+        }
+    }
+
+    [Theory]
     [InlineData("a.b = 1\n")]
     [InlineData("a \"l\" = 1\n")]
     [InlineData("blk `raw` { }\n")]

@@ -74,15 +74,24 @@ struct conn_state {
     __u8  kind;           /* enum conn_kind */
     __u8  role;           /* 0 unknown, DIR_SERVER, DIR_CLIENT: fixed by the first request seen */
     __u8  family;
-    __u8  pad;
+    __u8  carry_len;      /* valid bytes in carry */
     __u16 local_port;
     __u16 remote_port;
     __u16 last_buf_len;   /* request bytes captured so far of the newest request (seq tail - 1) */
-    __u16 pad2[3];
+    __u16 cut_len;        /* bytes at the end of the last request call left out of its newest request (see cut_start) */
+    __u16 pad2[2];
     __u64 lost;           /* bit seq % 64: the record of request seq was lost, so its response is not sent */
     __u8  local_addr[16];
     __u8  remote_addr[16];
+    /* The last CARRY_SIZE bytes of the previous call that carried requests, when it did not end with a blank line:
+     * a later call starting inside a request is scanned as if they came first (see continue_requests). */
+    __u8  carry[16];
 };
+
+/* Bytes of a request call kept for the next one. 14 = the 4 bytes of "\r\n\r\n" and the 10 bytes behind it that
+ * are too few to be recognised as a request line in that call (find_blank_line wants 11): a request line cut
+ * there is then found whole in the next call, and one already recognised cannot be found a second time. */
+#define CARRY_SIZE 14
 
 /* The first bytes of the current call, read from user memory once and then classified, scanned and copied
  * into records from here. The slack behind SCAN_SIZE lets a fixed 256-byte copy start at any offset below it. */
@@ -377,9 +386,10 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
 }
 
 /* Sends a continuation (rest of a split request, or its body) of the newest request of the connection: its
- * length, and its bytes (from the scratch bytes of this call) while the request's 256-byte buffer is not full. */
-static __noinline int append_request(struct conn_state *conn, __u64 len)
+ * length, and its bytes (from the scratch bytes from offset `off`) while the request's 256-byte buffer is not full. */
+static __noinline int append_request(struct conn_state *conn, __u64 len, __u32 off)
 {
+    off &= 15;
     __u64 have = conn->last_buf_len;
     struct http_append *a;
     __u64 size;
@@ -405,9 +415,10 @@ static __noinline int append_request(struct conn_state *conn, __u64 len)
         __u64 n = HTTP_BUF_SIZE - have;
         if (n > len)
             n = len;
-        if (n > s->n)
-            n = s->n;
-        copy_buf(d->data, s->data);
+        __u32 avail = s->n > off ? s->n - off : 0;
+        if (n > avail)
+            n = avail;
+        copy_buf(d->data, &s->data[off]);
         d->head.data_len = n;
         conn->last_buf_len = have + n;
         a = &d->head;
@@ -507,8 +518,58 @@ static __always_inline __u32 find_next_request(struct scratch *s, __u32 start, _
     return 0;
 }
 
-/* A server read or a client write that starts with a request: track it and any request pipelined behind it.
- * `meta` is META(fd, direction, 0). */
+/* Could the m (1..10) bytes in w's low bytes start a request line, i.e. are they a prefix of one of is_request's
+ * patterns (the whole pattern when m is longer)? */
+#define PART(w, m, s) ((((w) ^ lit(s, sizeof(s) - 1)) & (m) & (sizeof(s) - 1 == 8 ? ~0ULL : ((1ULL << (8 * (sizeof(s) - 1))) - 1))) == 0)
+static __always_inline int request_prefix(__u64 w, __u32 m)
+{
+    __u64 mask = m >= 8 ? ~0ULL : (1ULL << (8 * m)) - 1;
+    return PART(w, mask, "GET /") || PART(w, mask, "POST /") || PART(w, mask, "PUT /") || PART(w, mask, "PATCH /") ||
+           PART(w, mask, "DELETE /") || PART(w, mask, "HEAD /") || PART(w, mask, "OPTIONS ");
+}
+
+/* Where a request cut by the end of the call may start: the offset behind a blank line that is followed by 1 to 10
+ * bytes (too few for find_next_request) which could begin a request line; 0 when there is none, when the call ends
+ * with its blank line (the usual case, one test), or when the call is longer than the scratch bytes. Those bytes are
+ * then left out of the newest request: the next call decides whether they start a request (continue_requests). */
+static __always_inline __u32 cut_start(struct scratch *s, __u32 n, __u64 len)
+{
+    if (len > n || n > SCAN_SIZE || n < 5)
+        return 0;
+    if (*(const __u32 *)&s->data[(n - 4) & (SCAN_SIZE - 1)] == 0x0a0d0a0d)
+        return 0;
+    for (__u32 m = 1; m <= CARRY_SIZE - 4; m++) {
+        if (n < m + 4)
+            return 0;
+        __u32 at = n - m;
+        if (*(const __u32 *)&s->data[(at - 4) & (SCAN_SIZE - 1)] == 0x0a0d0a0d &&
+            request_prefix(word8(&s->data[at & (SCAN_SIZE - 1)]), m))
+            return at;
+    }
+    return 0;
+}
+
+/* Keeps the last CARRY_SIZE bytes of a call that carried requests (scratch data[0, n), the call's `len` bytes)
+ * for the next one, unless the call ended with a blank line (the usual case: nothing is cut) or was longer than
+ * the scratch bytes (its end was not read). */
+static __always_inline void keep_carry(struct conn_state *conn, struct scratch *s, __u64 len)
+{
+    __u32 n = s->n;
+    conn->carry_len = 0;
+    if (n > SCAN_SIZE || len > n)
+        return;
+    if (n >= 4 && *(const __u32 *)&s->data[(n - 4) & (SCAN_SIZE - 1)] == 0x0a0d0a0d)
+        return;
+    __u32 c = n < CARRY_SIZE ? n : CARRY_SIZE;
+    __u32 from = (n - c) & (SCAN_SIZE - 1);
+    __builtin_memcpy(&conn->carry[0], &s->data[from], 8);
+    __builtin_memcpy(&conn->carry[8], &s->data[from + 8], 8);
+    conn->carry_len = c;
+}
+
+/* A server read or a client write that carries requests: track the one at scratch offset META_OFF and any
+ * pipelined behind it. p and len are the user address and length of the scratch bytes' offset 0. `meta` is
+ * META(fd, direction, flags) | META_OFF(first). */
 static __noinline int track_requests(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u64 meta)
 {
     __u32 zero = 0;
@@ -516,20 +577,82 @@ static __noinline int track_requests(struct conn_state *conn, __u64 p, __u64 len
     if (!s)
         return 0;
     __u32 n = s->n;
-    __u32 prev = 0;
-    __u32 flags = 0;
+    __u32 prev = (meta >> 48) & (SCAN_SIZE - 1);
+    __u32 flags = (meta >> 40) & 0xff;
+    meta &= ~(0xffffULL << 40);
+    conn->cut_len = 0;
     for (__u32 k = 0; k < MAX_PIPELINE; k++) {
         __u32 at = find_next_request(s, prev, n);
-        __u64 end = at ? at : len;
+        __u64 end = at;
+        if (!at) {
+            /* The last request ends with the call, or where a request cut by the call's end may start. */
+            __u32 cut = cut_start(s, n, len);
+            end = cut > prev ? cut : len;
+            conn->cut_len = len - end;
+        }
         new_request(conn, p + prev, end - prev, now, meta | ((__u64)flags << 40) | META_OFF(prev));
-        if (!at)
+        if (!at) {
+            keep_carry(conn, s, len);
             return 0;
+        }
         prev = at;
         flags = FLAG_PIPELINED;
     }
     /* Requests beyond MAX_PIPELINE in one read are counted, never silently lost. */
     if (find_next_request(s, prev, n))
         count(STAT_PIPE_OVERFLOW);
+    keep_carry(conn, s, len);
+    return 0;
+}
+
+/* A server read or a client write that does not start with a request: the rest of the newest request (its header
+ * block or body), possibly followed by further requests. The bytes carried from the previous call go first, so
+ * that a request cut by its end — inside the blank line before it, or in its first bytes — is found here, as are
+ * the pipelined requests behind the one that was cut. Bodies are not parsed: a body holding a blank line followed
+ * by a request line would be taken for a request (as in track_requests). `meta` is META(fd, direction, 0). */
+static __noinline int continue_requests(struct conn_state *conn, __u64 p, __u64 len, __u64 meta)
+{
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
+        return 0;
+    __u32 k = conn->carry_len;
+    if (k > CARRY_SIZE)
+        k = CARRY_SIZE;
+    if (k) {
+        /* The carried bytes, then this call's bytes read again behind them (rare: only after a cut call). */
+        __builtin_memcpy(&s->data[0], &conn->carry[0], 8);
+        __builtin_memcpy(&s->data[8], &conn->carry[8], 8);
+        __u32 n = len < SCAN_SIZE ? len : SCAN_SIZE;
+        opaque(n);
+        if (n > SCAN_SIZE)
+            n = SCAN_SIZE;
+        if (bpf_probe_read_user(&s->data[k], n, (const void *)p) != 0)
+            return 0;
+        s->n = k + n;
+    }
+    /* The bytes the earlier call left out of the newest request (cut_start) are the last of the carried ones. */
+    __u32 left = conn->cut_len;
+    if (left > k)
+        left = 0;
+    conn->cut_len = 0;
+    __u32 at = find_next_request(s, 0, s->n);
+    if (!at) {
+        /* All of it continues the newest request (up to a request this call's end may cut), with the bytes left
+         * out before, which did not start a request after all. */
+        __u32 cut = cut_start(s, s->n, len + k);
+        __u32 end = cut > k ? cut : len + k;
+        if (conn->head != conn->tail)
+            append_request(conn, end - k + left, k - left);
+        conn->cut_len = len + k - end;
+        keep_carry(conn, s, len + k);
+        return 0;
+    }
+    /* This call's bytes before `at` end the newest request; a request found in the carried bytes is the one the
+     * earlier call's end cut, whose first bytes it left out of the request before. */
+    if (at > k)
+        append_request(conn, at - k + left, k - left);
+    track_requests(conn, p - k, len + k, bpf_ktime_get_ns(), meta | ((__u64)FLAG_PIPELINED << 40) | META_OFF(at));
     return 0;
 }
 
@@ -736,8 +859,8 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
             track_requests(conn, p, len, now, META(fd, DIR_SERVER, 0));
         } else if (response && conn->role == DIR_CLIENT) {
             finish_responses(conn, p, len, now, (__u64)(__u32)ret | ((__u64)status << 32));
-        } else if (!request && !response && conn->role == DIR_SERVER && conn->head != conn->tail) {
-            append_request(conn, len);
+        } else if (!request && !response && conn->role == DIR_SERVER && (conn->head != conn->tail || conn->carry_len)) {
+            continue_requests(conn, p, len, META(fd, DIR_SERVER, 0));
         }
     } else {
         if (response && conn->role == DIR_SERVER) {
@@ -745,8 +868,8 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
         } else if (request && conn->role != DIR_SERVER) {
             conn->role = DIR_CLIENT;
             track_requests(conn, p, len, now, META(fd, DIR_CLIENT, 0));
-        } else if (!request && !response && conn->role == DIR_CLIENT && conn->head != conn->tail) {
-            append_request(conn, len);
+        } else if (!request && !response && conn->role == DIR_CLIENT && (conn->head != conn->tail || conn->carry_len)) {
+            continue_requests(conn, p, len, META(fd, DIR_CLIENT, 0));
         }
     }
     return 0;

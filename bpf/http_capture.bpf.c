@@ -329,14 +329,23 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
 {
     __u32 seq = conn->tail++;
     conn->last_buf_len = HTTP_BUF_SIZE; /* nothing to append to if the record is lost */
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    __u32 off = (meta >> 48) & (SCAN_SIZE - 1);
+    /* A request of at most HTTP_SMALL_BUF bytes, all of them in the scratch bytes, goes as a small record: half
+     * the ring memory written and read, a quarter of the words copied (wrk's requests to nginx are 40 bytes). */
+    int small = s && len <= HTTP_SMALL_BUF && off + len <= s->n;
+    __u64 record = small ? HTTP_SMALL_EVENT_SIZE : sizeof(struct http_event);
     /* The last eighth of the ring is kept for the responses (and continuations) of requests already sent: a
      * request whose response record could not be sent would wait in user space and expire as a false 408. */
     __u64 used = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
     /* The ring's size is a field of the map (a plain load, no helper call): user space sizes it before load. */
     __u64 size = ((struct bpf_map *)&events)->max_entries;
     struct http_event *e = NULL;
-    if (used + sizeof(struct http_event) + 8 <= size - size / 8)
-        e = bpf_ringbuf_reserve(&events, sizeof(struct http_event), 0);
+    if (used + record + 8 <= size - size / 8)
+        /* The reservation's size must be a constant: one call per size. */
+        e = small ? bpf_ringbuf_reserve(&events, HTTP_SMALL_EVENT_SIZE, 0)
+                  : bpf_ringbuf_reserve(&events, sizeof(struct http_event), 0);
     if (!e) {
         /* Lost once: counted here, and its response is not sent. */
         conn->lost |= 1ULL << (seq & 63);
@@ -367,10 +376,13 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
     __u64 n = len;
     if (n > HTTP_BUF_SIZE)
         n = HTTP_BUF_SIZE;
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
-    __u32 off = (meta >> 48) & (SCAN_SIZE - 1);
-    if (s && off + n <= s->n) {
+    if (small) {
+        if (s) {
+#pragma unroll
+            for (int i = 0; i < HTTP_SMALL_BUF / 8; i++)
+                ((__u64 *)e->buf)[i] = *(const __u64 *)&s->data[off + i * 8];
+        }
+    } else if (s && off + n <= s->n) {
         copy_buf(e->buf, &s->data[off]);
     } else {
         opaque(n);
@@ -381,7 +393,7 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
     }
     e->buf_len = n;
     conn->last_buf_len = n;
-    submit_after(e, sizeof(struct http_event), used + sizeof(struct http_event) + 8);
+    submit_after(e, record, used + record + 8);
     return 1;
 }
 

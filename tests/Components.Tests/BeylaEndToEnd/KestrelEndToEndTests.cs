@@ -150,6 +150,7 @@ public sealed class KestrelEndToEndTests(ITestOutputHelper output)
 
         // nginx closes the connection after a 500, so the request answered with one goes last.
         string[] paths = ["/ok", "/missing", "/users/3", "/ok", "/users/4", "/fail"];
+        var sockets = new List<Socket>();
         foreach (var server in new[] { nginx, kestrel })
         {
             var requests = paths.Select(p => HttpClients.Get(p, server.Port)).ToArray();
@@ -164,7 +165,9 @@ public sealed class KestrelEndToEndTests(ITestOutputHelper output)
             ];
             foreach (var split in splits)
             {
-                using var socket = HttpClients.Connect(server.Port);
+                // Each connection stays open until the test ends, so no server reuses an fd number within it.
+                var socket = HttpClients.Connect(server.Port);
+                sockets.Add(socket);
                 var bytes = Encoding.ASCII.GetBytes(batch);
                 Assert.Equal(split, socket.Send(bytes, 0, split, SocketFlags.None));
                 await Task.Delay(300);
@@ -173,6 +176,7 @@ public sealed class KestrelEndToEndTests(ITestOutputHelper output)
             }
         }
 
+        sockets.ForEach(s => s.Dispose());
         var expected = new Dictionary<string, double> { ["200 /ok"] = 8, ["200 /users/{id}"] = 8, ["404 /missing"] = 4, ["500 /fail"] = 4 };
         var text = await river.ScrapeUntilAsync(Id,
             t => Exposition.GetCounts(t, nginx.Port).Values.Sum() >= 24 && Exposition.GetCounts(t, kestrel.Port).Values.Sum() >= 24,

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using River.Ebpf;
 
-// Usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes]
+// Usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes]   (RIVER_CAPTURE_OBJECT=path.bpf.o: load that object instead)
 //        EbpfCaptureHost --floor PID[,PID...]
 // Prints "ready" once attached; on SIGTERM (or SIGINT when run in the foreground) prints one line of key=value counters and exits.
 if (args.Length < 1 || (args[0] == "--floor" && args.Length < 2))
@@ -18,7 +18,12 @@ if (args[0] == "--floor")
 var pids = args[0].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => uint.Parse(p, CultureInfo.InvariantCulture)).ToArray();
 var wakeupBytes = args.Length > 1 ? ulong.Parse(args[1], CultureInfo.InvariantCulture) : 0UL;
 
-using var obj = BpfObject.OpenEmbedded(typeof(Program).Assembly, "River.Bpf.http_capture.bpf.o");
+// RIVER_CAPTURE_OBJECT names another build of bpf/http_capture.bpf.c (e.g. an older commit's) to load instead of
+// the embedded one: the way to compare two versions of the program side by side against the same nginx.
+var objectPath = Environment.GetEnvironmentVariable("RIVER_CAPTURE_OBJECT");
+using var obj = string.IsNullOrEmpty(objectPath)
+    ? BpfObject.OpenEmbedded(typeof(Program).Assembly, "River.Bpf.http_capture.bpf.o")
+    : BpfObject.OpenMemory(File.ReadAllBytes(objectPath), Path.GetFileName(objectPath));
 obj.SetGlobal("wakeup_data_bytes", wakeupBytes);
 obj.Load();
 var filter = new BpfBitmap(obj.GetMap<uint, ulong>("pid_filter"));

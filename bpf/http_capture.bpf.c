@@ -699,13 +699,17 @@ __noinline int find_status_line(__u32 start, __u32 n)
  * the first SCAN_SIZE bytes are searched for further status lines, each answering the next queued request, so
  * later responses are not paired with the wrong requests. Each response is credited with the bytes up to the
  * next status line (the last one with the rest of the call).
- * `meta` packs the syscall's byte count (low 32 bits) and the first status (bits 32-47). */
+ * `meta` packs the syscall's byte count (low 32 bits), the first status (bits 32-47) and the scratch offset of its
+ * status line (bits 48-63: 0 unless the call starts with the end of the previous answer, see answer_inside). */
 static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u64 meta)
 {
     __u64 total = (__u32)meta;
     __u32 status = (meta >> 32) & 0xffff;
+    __u32 first = (meta >> 48) & (SCAN_SIZE - 1);
+    if (first > total)
+        first = 0;
     if (conn->tail - conn->head <= 1) {
-        finish_request(conn, status, total, now);
+        finish_request(conn, status, total - first, now);
         return 0;
     }
     __u32 zero = 0;
@@ -713,8 +717,8 @@ static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 l
     if (!s)
         return 0;
     __u32 n = s->n;
-    __u32 prev = 0;
-    __u32 from = MIN_HTTP_SIZE;
+    __u32 prev = first;
+    __u32 from = first + MIN_HTTP_SIZE;
     for (__u32 k = 0; k < MAX_PIPELINE; k++) {
         __u32 at = 0;
         __u16 next_status = 0;
@@ -741,6 +745,43 @@ static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 l
     }
     /* More responses than MAX_PIPELINE in one write: the rest of the queue waits for later writes. */
     count(STAT_PIPE_OVERFLOW);
+    return 0;
+}
+
+/* A server write or a client read that does not start with a status line while requests wait: the end of the
+ * previous answer, possibly followed by the next ones. Kestrel, answering pipelined requests, writes a chunked
+ * response's last chunk ("0\r\n\r\n") together with the next response, so that call starts five bytes before a
+ * status line. The call's first bytes (read whole if only the first 12 were) are searched for a status line, and
+ * the answers from there on are paired as in finish_responses. */
+static __noinline int answer_inside(struct conn_state *conn, __u64 p, __u64 len, __u64 ret)
+{
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
+        return 0;
+    __u64 n = len < SCAN_SIZE ? len : SCAN_SIZE;
+    if (s->n < n) {
+        opaque(n);
+        if (n > SCAN_SIZE)
+            n = SCAN_SIZE;
+        if (bpf_probe_read_user(s->data, n, (const void *)p) != 0)
+            return 0;
+        s->n = n;
+    }
+    __u32 from = 0;
+    for (int tries = 0; tries < 3; tries++) {
+        __u32 c = find_status_line(from, s->n);
+        if (!c) /* 0 is "none": the call does not start with a status line */
+            return 0;
+        const __u8 *b = &s->data[c & (SCAN_SIZE - 1)];
+        __u16 st = parse_status(b);
+        if (b[8] == ' ' && st != 0 && st != 100) {
+            finish_responses(conn, p, len, bpf_ktime_get_ns(),
+                             (__u64)(__u32)ret | ((__u64)st << 32) | ((__u64)(c & (SCAN_SIZE - 1)) << 48));
+            return 0;
+        }
+        from = c + 1;
+    }
     return 0;
 }
 
@@ -873,6 +914,8 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
             finish_responses(conn, p, len, now, (__u64)(__u32)ret | ((__u64)status << 32));
         } else if (!request && !response && conn->role == DIR_SERVER && (conn->head != conn->tail || conn->carry_len)) {
             continue_requests(conn, p, len, META(fd, DIR_SERVER, 0));
+        } else if (!request && !response && conn->role == DIR_CLIENT && conn->head != conn->tail) {
+            answer_inside(conn, p, len, (__u32)ret);
         }
     } else {
         if (response && conn->role == DIR_SERVER) {
@@ -882,6 +925,8 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
             track_requests(conn, p, len, now, META(fd, DIR_CLIENT, 0));
         } else if (!request && !response && conn->role == DIR_CLIENT && (conn->head != conn->tail || conn->carry_len)) {
             continue_requests(conn, p, len, META(fd, DIR_CLIENT, 0));
+        } else if (!request && !response && conn->role == DIR_SERVER && conn->head != conn->tail) {
+            answer_inside(conn, p, len, (__u32)ret);
         }
     }
     return 0;

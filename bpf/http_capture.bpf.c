@@ -74,15 +74,24 @@ struct conn_state {
     __u8  kind;           /* enum conn_kind */
     __u8  role;           /* 0 unknown, DIR_SERVER, DIR_CLIENT: fixed by the first request seen */
     __u8  family;
-    __u8  pad;
+    __u8  carry_len;      /* valid bytes in carry */
     __u16 local_port;
     __u16 remote_port;
     __u16 last_buf_len;   /* request bytes captured so far of the newest request (seq tail - 1) */
-    __u16 pad2[3];
+    __u16 cut_len;        /* bytes at the end of the last request call left out of its newest request (see cut_start) */
+    __u16 pad2[2];
     __u64 lost;           /* bit seq % 64: the record of request seq was lost, so its response is not sent */
     __u8  local_addr[16];
     __u8  remote_addr[16];
+    /* The last CARRY_SIZE bytes of the previous call that carried requests, when it did not end with a blank line:
+     * a later call starting inside a request is scanned as if they came first (see continue_requests). */
+    __u8  carry[16];
 };
+
+/* Bytes of a request call kept for the next one. 14 = the 4 bytes of "\r\n\r\n" and the 10 bytes behind it that
+ * are too few to be recognised as a request line in that call (find_blank_line wants 11): a request line cut
+ * there is then found whole in the next call, and one already recognised cannot be found a second time. */
+#define CARRY_SIZE 14
 
 /* The first bytes of the current call, read from user memory once and then classified, scanned and copied
  * into records from here. The slack behind SCAN_SIZE lets a fixed 256-byte copy start at any offset below it. */
@@ -320,14 +329,23 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
 {
     __u32 seq = conn->tail++;
     conn->last_buf_len = HTTP_BUF_SIZE; /* nothing to append to if the record is lost */
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    __u32 off = (meta >> 48) & (SCAN_SIZE - 1);
+    /* A request of at most HTTP_SMALL_BUF bytes, all of them in the scratch bytes, goes as a small record: half
+     * the ring memory written and read, a quarter of the words copied (wrk's requests to nginx are 40 bytes). */
+    int small = s && len <= HTTP_SMALL_BUF && off + len <= s->n;
+    __u64 record = small ? HTTP_SMALL_EVENT_SIZE : sizeof(struct http_event);
     /* The last eighth of the ring is kept for the responses (and continuations) of requests already sent: a
      * request whose response record could not be sent would wait in user space and expire as a false 408. */
     __u64 used = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
     /* The ring's size is a field of the map (a plain load, no helper call): user space sizes it before load. */
     __u64 size = ((struct bpf_map *)&events)->max_entries;
     struct http_event *e = NULL;
-    if (used + sizeof(struct http_event) + 8 <= size - size / 8)
-        e = bpf_ringbuf_reserve(&events, sizeof(struct http_event), 0);
+    if (used + record + 8 <= size - size / 8)
+        /* The reservation's size must be a constant: one call per size. */
+        e = small ? bpf_ringbuf_reserve(&events, HTTP_SMALL_EVENT_SIZE, 0)
+                  : bpf_ringbuf_reserve(&events, sizeof(struct http_event), 0);
     if (!e) {
         /* Lost once: counted here, and its response is not sent. */
         conn->lost |= 1ULL << (seq & 63);
@@ -358,10 +376,13 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
     __u64 n = len;
     if (n > HTTP_BUF_SIZE)
         n = HTTP_BUF_SIZE;
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
-    __u32 off = (meta >> 48) & (SCAN_SIZE - 1);
-    if (s && off + n <= s->n) {
+    if (small) {
+        if (s) {
+#pragma unroll
+            for (int i = 0; i < HTTP_SMALL_BUF / 8; i++)
+                ((__u64 *)e->buf)[i] = *(const __u64 *)&s->data[off + i * 8];
+        }
+    } else if (s && off + n <= s->n) {
         copy_buf(e->buf, &s->data[off]);
     } else {
         opaque(n);
@@ -372,14 +393,15 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
     }
     e->buf_len = n;
     conn->last_buf_len = n;
-    submit_after(e, sizeof(struct http_event), used + sizeof(struct http_event) + 8);
+    submit_after(e, record, used + record + 8);
     return 1;
 }
 
 /* Sends a continuation (rest of a split request, or its body) of the newest request of the connection: its
- * length, and its bytes (from the scratch bytes of this call) while the request's 256-byte buffer is not full. */
-static __noinline int append_request(struct conn_state *conn, __u64 len)
+ * length, and its bytes (from the scratch bytes from offset `off`) while the request's 256-byte buffer is not full. */
+static __noinline int append_request(struct conn_state *conn, __u64 len, __u32 off)
 {
+    off &= 15;
     __u64 have = conn->last_buf_len;
     struct http_append *a;
     __u64 size;
@@ -405,9 +427,10 @@ static __noinline int append_request(struct conn_state *conn, __u64 len)
         __u64 n = HTTP_BUF_SIZE - have;
         if (n > len)
             n = len;
-        if (n > s->n)
-            n = s->n;
-        copy_buf(d->data, s->data);
+        __u32 avail = s->n > off ? s->n - off : 0;
+        if (n > avail)
+            n = avail;
+        copy_buf(d->data, &s->data[off]);
         d->head.data_len = n;
         conn->last_buf_len = have + n;
         a = &d->head;
@@ -507,8 +530,58 @@ static __always_inline __u32 find_next_request(struct scratch *s, __u32 start, _
     return 0;
 }
 
-/* A server read or a client write that starts with a request: track it and any request pipelined behind it.
- * `meta` is META(fd, direction, 0). */
+/* Could the m (1..10) bytes in w's low bytes start a request line, i.e. are they a prefix of one of is_request's
+ * patterns (the whole pattern when m is longer)? */
+#define PART(w, m, s) ((((w) ^ lit(s, sizeof(s) - 1)) & (m) & (sizeof(s) - 1 == 8 ? ~0ULL : ((1ULL << (8 * (sizeof(s) - 1))) - 1))) == 0)
+static __always_inline int request_prefix(__u64 w, __u32 m)
+{
+    __u64 mask = m >= 8 ? ~0ULL : (1ULL << (8 * m)) - 1;
+    return PART(w, mask, "GET /") || PART(w, mask, "POST /") || PART(w, mask, "PUT /") || PART(w, mask, "PATCH /") ||
+           PART(w, mask, "DELETE /") || PART(w, mask, "HEAD /") || PART(w, mask, "OPTIONS ");
+}
+
+/* Where a request cut by the end of the call may start: the offset behind a blank line that is followed by 1 to 10
+ * bytes (too few for find_next_request) which could begin a request line; 0 when there is none, when the call ends
+ * with its blank line (the usual case, one test), or when the call is longer than the scratch bytes. Those bytes are
+ * then left out of the newest request: the next call decides whether they start a request (continue_requests). */
+static __always_inline __u32 cut_start(struct scratch *s, __u32 n, __u64 len)
+{
+    if (len > n || n > SCAN_SIZE || n < 5)
+        return 0;
+    if (*(const __u32 *)&s->data[(n - 4) & (SCAN_SIZE - 1)] == 0x0a0d0a0d)
+        return 0;
+    for (__u32 m = 1; m <= CARRY_SIZE - 4; m++) {
+        if (n < m + 4)
+            return 0;
+        __u32 at = n - m;
+        if (*(const __u32 *)&s->data[(at - 4) & (SCAN_SIZE - 1)] == 0x0a0d0a0d &&
+            request_prefix(word8(&s->data[at & (SCAN_SIZE - 1)]), m))
+            return at;
+    }
+    return 0;
+}
+
+/* Keeps the last CARRY_SIZE bytes of a call that carried requests (scratch data[0, n), the call's `len` bytes)
+ * for the next one, unless the call ended with a blank line (the usual case: nothing is cut) or was longer than
+ * the scratch bytes (its end was not read). */
+static __always_inline void keep_carry(struct conn_state *conn, struct scratch *s, __u64 len)
+{
+    __u32 n = s->n;
+    conn->carry_len = 0;
+    if (n > SCAN_SIZE || len > n)
+        return;
+    if (n >= 4 && *(const __u32 *)&s->data[(n - 4) & (SCAN_SIZE - 1)] == 0x0a0d0a0d)
+        return;
+    __u32 c = n < CARRY_SIZE ? n : CARRY_SIZE;
+    __u32 from = (n - c) & (SCAN_SIZE - 1);
+    __builtin_memcpy(&conn->carry[0], &s->data[from], 8);
+    __builtin_memcpy(&conn->carry[8], &s->data[from + 8], 8);
+    conn->carry_len = c;
+}
+
+/* A server read or a client write that carries requests: track the one at scratch offset META_OFF and any
+ * pipelined behind it. p and len are the user address and length of the scratch bytes' offset 0. `meta` is
+ * META(fd, direction, flags) | META_OFF(first). */
 static __noinline int track_requests(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u64 meta)
 {
     __u32 zero = 0;
@@ -516,20 +589,82 @@ static __noinline int track_requests(struct conn_state *conn, __u64 p, __u64 len
     if (!s)
         return 0;
     __u32 n = s->n;
-    __u32 prev = 0;
-    __u32 flags = 0;
+    __u32 prev = (meta >> 48) & (SCAN_SIZE - 1);
+    __u32 flags = (meta >> 40) & 0xff;
+    meta &= ~(0xffffULL << 40);
+    conn->cut_len = 0;
     for (__u32 k = 0; k < MAX_PIPELINE; k++) {
         __u32 at = find_next_request(s, prev, n);
-        __u64 end = at ? at : len;
+        __u64 end = at;
+        if (!at) {
+            /* The last request ends with the call, or where a request cut by the call's end may start. */
+            __u32 cut = cut_start(s, n, len);
+            end = cut > prev ? cut : len;
+            conn->cut_len = len - end;
+        }
         new_request(conn, p + prev, end - prev, now, meta | ((__u64)flags << 40) | META_OFF(prev));
-        if (!at)
+        if (!at) {
+            keep_carry(conn, s, len);
             return 0;
+        }
         prev = at;
         flags = FLAG_PIPELINED;
     }
     /* Requests beyond MAX_PIPELINE in one read are counted, never silently lost. */
     if (find_next_request(s, prev, n))
         count(STAT_PIPE_OVERFLOW);
+    keep_carry(conn, s, len);
+    return 0;
+}
+
+/* A server read or a client write that does not start with a request: the rest of the newest request (its header
+ * block or body), possibly followed by further requests. The bytes carried from the previous call go first, so
+ * that a request cut by its end — inside the blank line before it, or in its first bytes — is found here, as are
+ * the pipelined requests behind the one that was cut. Bodies are not parsed: a body holding a blank line followed
+ * by a request line would be taken for a request (as in track_requests). `meta` is META(fd, direction, 0). */
+static __noinline int continue_requests(struct conn_state *conn, __u64 p, __u64 len, __u64 meta)
+{
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
+        return 0;
+    __u32 k = conn->carry_len;
+    if (k > CARRY_SIZE)
+        k = CARRY_SIZE;
+    if (k) {
+        /* The carried bytes, then this call's bytes read again behind them (rare: only after a cut call). */
+        __builtin_memcpy(&s->data[0], &conn->carry[0], 8);
+        __builtin_memcpy(&s->data[8], &conn->carry[8], 8);
+        __u32 n = len < SCAN_SIZE ? len : SCAN_SIZE;
+        opaque(n);
+        if (n > SCAN_SIZE)
+            n = SCAN_SIZE;
+        if (bpf_probe_read_user(&s->data[k], n, (const void *)p) != 0)
+            return 0;
+        s->n = k + n;
+    }
+    /* The bytes the earlier call left out of the newest request (cut_start) are the last of the carried ones. */
+    __u32 left = conn->cut_len;
+    if (left > k)
+        left = 0;
+    conn->cut_len = 0;
+    __u32 at = find_next_request(s, 0, s->n);
+    if (!at) {
+        /* All of it continues the newest request (up to a request this call's end may cut), with the bytes left
+         * out before, which did not start a request after all. */
+        __u32 cut = cut_start(s, s->n, len + k);
+        __u32 end = cut > k ? cut : len + k;
+        if (conn->head != conn->tail)
+            append_request(conn, end - k + left, k - left);
+        conn->cut_len = len + k - end;
+        keep_carry(conn, s, len + k);
+        return 0;
+    }
+    /* This call's bytes before `at` end the newest request; a request found in the carried bytes is the one the
+     * earlier call's end cut, whose first bytes it left out of the request before. */
+    if (at > k)
+        append_request(conn, at - k + left, k - left);
+    track_requests(conn, p - k, len + k, bpf_ktime_get_ns(), meta | ((__u64)FLAG_PIPELINED << 40) | META_OFF(at));
     return 0;
 }
 
@@ -564,13 +699,17 @@ __noinline int find_status_line(__u32 start, __u32 n)
  * the first SCAN_SIZE bytes are searched for further status lines, each answering the next queued request, so
  * later responses are not paired with the wrong requests. Each response is credited with the bytes up to the
  * next status line (the last one with the rest of the call).
- * `meta` packs the syscall's byte count (low 32 bits) and the first status (bits 32-47). */
+ * `meta` packs the syscall's byte count (low 32 bits), the first status (bits 32-47) and the scratch offset of its
+ * status line (bits 48-63: 0 unless the call starts with the end of the previous answer, see answer_inside). */
 static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u64 meta)
 {
     __u64 total = (__u32)meta;
     __u32 status = (meta >> 32) & 0xffff;
+    __u32 first = (meta >> 48) & (SCAN_SIZE - 1);
+    if (first > total)
+        first = 0;
     if (conn->tail - conn->head <= 1) {
-        finish_request(conn, status, total, now);
+        finish_request(conn, status, total - first, now);
         return 0;
     }
     __u32 zero = 0;
@@ -578,8 +717,8 @@ static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 l
     if (!s)
         return 0;
     __u32 n = s->n;
-    __u32 prev = 0;
-    __u32 from = MIN_HTTP_SIZE;
+    __u32 prev = first;
+    __u32 from = first + MIN_HTTP_SIZE;
     for (__u32 k = 0; k < MAX_PIPELINE; k++) {
         __u32 at = 0;
         __u16 next_status = 0;
@@ -606,6 +745,43 @@ static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 l
     }
     /* More responses than MAX_PIPELINE in one write: the rest of the queue waits for later writes. */
     count(STAT_PIPE_OVERFLOW);
+    return 0;
+}
+
+/* A server write or a client read that does not start with a status line while requests wait: the end of the
+ * previous answer, possibly followed by the next ones. Kestrel, answering pipelined requests, writes a chunked
+ * response's last chunk ("0\r\n\r\n") together with the next response, so that call starts five bytes before a
+ * status line. The call's first bytes (read whole if only the first 12 were) are searched for a status line, and
+ * the answers from there on are paired as in finish_responses. */
+static __noinline int answer_inside(struct conn_state *conn, __u64 p, __u64 len, __u64 ret)
+{
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    if (!s)
+        return 0;
+    __u64 n = len < SCAN_SIZE ? len : SCAN_SIZE;
+    if (s->n < n) {
+        opaque(n);
+        if (n > SCAN_SIZE)
+            n = SCAN_SIZE;
+        if (bpf_probe_read_user(s->data, n, (const void *)p) != 0)
+            return 0;
+        s->n = n;
+    }
+    __u32 from = 0;
+    for (int tries = 0; tries < 3; tries++) {
+        __u32 c = find_status_line(from, s->n);
+        if (!c) /* 0 is "none": the call does not start with a status line */
+            return 0;
+        const __u8 *b = &s->data[c & (SCAN_SIZE - 1)];
+        __u16 st = parse_status(b);
+        if (b[8] == ' ' && st != 0 && st != 100) {
+            finish_responses(conn, p, len, bpf_ktime_get_ns(),
+                             (__u64)(__u32)ret | ((__u64)st << 32) | ((__u64)(c & (SCAN_SIZE - 1)) << 48));
+            return 0;
+        }
+        from = c + 1;
+    }
     return 0;
 }
 
@@ -736,8 +912,10 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
             track_requests(conn, p, len, now, META(fd, DIR_SERVER, 0));
         } else if (response && conn->role == DIR_CLIENT) {
             finish_responses(conn, p, len, now, (__u64)(__u32)ret | ((__u64)status << 32));
-        } else if (!request && !response && conn->role == DIR_SERVER && conn->head != conn->tail) {
-            append_request(conn, len);
+        } else if (!request && !response && conn->role == DIR_SERVER && (conn->head != conn->tail || conn->carry_len)) {
+            continue_requests(conn, p, len, META(fd, DIR_SERVER, 0));
+        } else if (!request && !response && conn->role == DIR_CLIENT && conn->head != conn->tail) {
+            answer_inside(conn, p, len, (__u32)ret);
         }
     } else {
         if (response && conn->role == DIR_SERVER) {
@@ -745,8 +923,10 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
         } else if (request && conn->role != DIR_SERVER) {
             conn->role = DIR_CLIENT;
             track_requests(conn, p, len, now, META(fd, DIR_CLIENT, 0));
-        } else if (!request && !response && conn->role == DIR_CLIENT && conn->head != conn->tail) {
-            append_request(conn, len);
+        } else if (!request && !response && conn->role == DIR_CLIENT && (conn->head != conn->tail || conn->carry_len)) {
+            continue_requests(conn, p, len, META(fd, DIR_CLIENT, 0));
+        } else if (!request && !response && conn->role == DIR_SERVER && conn->head != conn->tail) {
+            answer_inside(conn, p, len, (__u32)ret);
         }
     }
     return 0;

@@ -33,7 +33,14 @@
 #define STAT_PIPE_OVERFLOW 5  /* pipelined requests beyond MAX_PIPELINE in one read */
 #define STAT_COUNT         8
 
-/* One request (RECORD_REQUEST), 352 bytes. User space completes it with the response's fields. */
+/* Captured bytes of a small request record: a request of at most this many bytes is sent as the first
+ * HTTP_SMALL_EVENT_SIZE bytes of struct http_event (its fields and buf[0..64)); user space tells the two sizes
+ * apart by the record's length. */
+#define HTTP_SMALL_BUF 64
+#define HTTP_SMALL_EVENT_SIZE (sizeof(struct http_event) - HTTP_BUF_SIZE + HTTP_SMALL_BUF)
+
+/* One request (RECORD_REQUEST), 352 bytes, or 160 (HTTP_SMALL_EVENT_SIZE). User space completes it with the
+ * response's fields. */
 struct http_event {
     __u8  kind;            /* RECORD_REQUEST */
     __u8  direction;       /* DIR_SERVER or DIR_CLIENT */

@@ -6,14 +6,20 @@
 #          (bench/scripts/ebpf-capture-host --floor): the price of being attached to every syscall;
 #   river  with `river run` and a config of one beyla.ebpf selecting nginx by open_port (after a 5 s warm-up
 #          run, as the base had: the measure is River in steady state, not its JIT compiling the hot path).
-# and reports per round and overall: req/s of each, the ratios floor/base and river/base, River's CPU time per
+# The order of the three rotates from round to round (base floor river, floor river base, river base floor, ...),
+# so that no mode always runs first or last in a round (a machine whose speed drifts over a round would
+# otherwise favour one of them); each ratio is taken against the base of its own round.
+# Reports per round and overall: req/s of each, the ratios floor/base and river/base, nginx's CPU time per
+# request in each mode (utime+stime of nginx's processes over the wrk run; the capture program's time is in it,
+# since it runs in nginx's syscalls: a measure that other load moves far less than req/s), River's CPU time per
 # 100 000 requests (utime+stime from /proc/PID/stat over the wrk run; the capture program's own run time, which is
 # charged to nginx, from kernel.bpf_stats_enabled and River's fdinfo over a separate 3 s wrk run, since the
 # statistics themselves cost a clock read per program run), its RSS (VmRSS after the run, VmHWM),
 # IRQ-work interrupts per 1 000 requests during River's run (the ring-buffer wake-ups the program forces),
-# events lost (beyla_ebpf_lost_events_total, over the measured and the statistics run), and whether River counted every request wrk completed (GET
+# # events lost (beyla_ebpf_lost_events_total, over the measured and the statistics run), and whether River counted every request wrk completed (GET
 # count of http_server_request_duration_seconds_count; wrk stops counting with up to one request per
-# connection still being answered, so River may count up to 32 more).
+# connection still being answered, so River may count up to 32 more). The summary gives the ratios of the summed
+# req/s and the median of the rounds' ratios (less moved by one disturbed round), and the same for nginx's CPU.
 # Needs root, nginx, wrk, curl, python3, clang-14, bpftool, libbpf-dev, the .NET SDK. Run it on a quiet machine:
 # other load moves req/s by more than the effect measured.
 # Usage: bench/scripts/ebpf-river-overhead.sh [duration_seconds] [rounds] [nginx_workers]
@@ -108,6 +114,10 @@ settled_get_count() {
     echo "$now"
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# utime+stime of nginx's processes (master and workers), in clock ticks.
+nginx_ticks() { local t=0 pid; for pid in ${PIDS//,/ }; do t=$((t + $(cpu_ticks "$pid"))); done; echo "$t"; }
+# Median of the numbers on stdin, one a line.
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # "run_time_ns run_cnt" summed over the BPF programs process $1 holds (River: its capture program), from the
 # fdinfo of its bpf-prog fds; needs kernel.bpf_stats_enabled. The program runs in nginx's context, so its time
 # is not in River's utime+stime.
@@ -131,17 +141,32 @@ TICKS="$(getconf CLK_TCK)"
 
 wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$PORT/" >/dev/null # warm-up
 echo "nginx workers: $WORKERS (pids $PIDS), wrk -t2 -c$CONNECTIONS -d${DURATION}s, rounds=$ROUNDS, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-S_BASE=0; S_FLOOR=0; S_RIVER=0; S_REQ=0; S_CPU=0; S_LOST=0; S_NS=0; S_SREQ=0; S_IWI=0; ALL_COUNTED=yes
-for round in $(seq "$ROUNDS"); do
-    read -r BASE_RPS _ < <(run_wrk)
+# One measured wrk run: sets $1_RPS, $1_TOTAL and $1_NGINX (nginx CPU µs per request).
+measured_wrk() {
+    local t0 t1 rps total
+    t0="$(nginx_ticks)"
+    read -r rps total < <(run_wrk)
+    t1="$(nginx_ticks)"
+    printf -v "$1_RPS" '%s' "$rps"
+    printf -v "$1_TOTAL" '%s' "$total"
+    printf -v "$1_NGINX" '%s' "$(awk -v t=$((t1 - t0)) -v hz="$TICKS" -v n="$total" 'BEGIN { printf "%.2f", n ? t / hz / n * 1e6 : 0 }')"
+}
 
+measure_base() { measured_wrk BASE; }
+
+measure_floor() {
+    # Emptied before the host starts (not by its redirection, which may happen after the first check below): the
+    # previous round's "ready" would otherwise start wrk before the floor is attached.
+    : > "$WORK/floor.out"
     dotnet "$HOST_DLL" --floor "$PIDS" > "$WORK/floor.out" 2> "$WORK/floor.err" &
     HOST_PID=$!
     for _ in $(seq 300); do grep -q ready "$WORK/floor.out" 2>/dev/null && break; sleep 0.1; done
     grep -q ready "$WORK/floor.out" || { echo "floor host failed:"; cat "$WORK/floor.err"; exit 1; }
-    read -r FLOOR_RPS _ < <(run_wrk)
+    measured_wrk FLOOR
     kill -TERM "$HOST_PID"; wait "$HOST_PID" || true; HOST_PID=""
+}
 
+measure_river() {
     RPORT="$(free_port)"
     "$ROOT/river" run "$WORK/river.alloy" --server.http.listen-addr "127.0.0.1:$RPORT" \
         --storage.path "$WORK/data" > "$WORK/river.log" 2>&1 &
@@ -164,7 +189,7 @@ for round in $(seq "$ROUNDS"); do
     BEFORE="$(settled_get_count "$RPORT")"
     CPU0="$(cpu_ticks "$RIVER_PID")" # also River's whole start-up cost so far
     IWI0="$(irq_work_count)"
-    read -r RIVER_RPS RIVER_TOTAL < <(run_wrk)
+    measured_wrk RIVER
     IWI1="$(irq_work_count)"
     CPU1="$(cpu_ticks "$RIVER_PID")"
     # Let the last events drain (wake-up batching flushes on the reader's poll timeout).
@@ -187,14 +212,26 @@ for round in $(seq "$ROUNDS"); do
     LOST="$(river_sum "$RPORT" beyla_ebpf_lost_events_total '')"
     RSS="$(status_kb "$RIVER_PID" VmRSS)"; HWM="$(status_kb "$RIVER_PID" VmHWM)"
     kill -TERM "$RIVER_PID"; wait "$RIVER_PID" || true; RIVER_PID=""
+}
+
+S_BASE=0; S_FLOOR=0; S_RIVER=0; S_REQ=0; S_CPU=0; S_LOST=0; S_NS=0; S_SREQ=0; S_IWI=0; ALL_COUNTED=yes
+S_NB=0; S_NF=0; S_NR=0
+MODES=(base floor river)
+for round in $(seq "$ROUNDS"); do
+    ORDER=""
+    for i in 0 1 2; do
+        mode="${MODES[$(((round - 1 + i) % 3))]}"
+        ORDER="$ORDER $mode"
+        "measure_$mode"
+    done
 
     CPU_S="$(awk -v t=$((CPU1 - CPU0)) -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz }')"
     PER100K="$(awk -v c="$CPU_S" -v n="$RIVER_TOTAL" 'BEGIN { printf "%.3f", c / n * 100000 }')"
     OK="yes"; { [ "$COUNTED" -ge "$RIVER_TOTAL" ] && [ "$COUNTED" -le $((RIVER_TOTAL + CONNECTIONS)) ]; } || { OK="NO"; ALL_COUNTED=no; }
-    echo "round $round:"
-    echo "  base:   $BASE_RPS req/s"
-    awk -v a="$FLOOR_RPS" -v b="$BASE_RPS" 'BEGIN { printf "  floor:  %s req/s (ratio %.3f)\n", a, a / b }'
-    awk -v a="$RIVER_RPS" -v b="$BASE_RPS" 'BEGIN { printf "  river:  %s req/s (ratio %.3f)\n", a, a / b }'
+    echo "round $round (order:$ORDER):"
+    echo "  base:   $BASE_RPS req/s; nginx CPU $BASE_NGINX µs per request"
+    awk -v a="$FLOOR_RPS" -v b="$BASE_RPS" -v c="$FLOOR_NGINX" -v d="$BASE_NGINX" 'BEGIN { printf "  floor:  %s req/s (ratio %.3f); nginx CPU %s µs per request (base/floor %.3f)\n", a, a / b, c, d / c }'
+    awk -v a="$RIVER_RPS" -v b="$BASE_RPS" -v c="$RIVER_NGINX" -v d="$BASE_NGINX" 'BEGIN { printf "  river:  %s req/s (ratio %.3f); nginx CPU %s µs per request (base/river %.3f)\n", a, a / b, c, d / c }'
     echo "  river:  CPU ${CPU_S} s over $RIVER_TOTAL requests = $PER100K s per 100k requests; RSS $((RSS / 1024)) MiB (peak $((HWM / 1024)) MiB)"
     awk -v t="$CPU0" -v hz="$TICKS" 'BEGIN { printf "  river:  start-up (load, attach, discovery, 5 s warm-up under wrk): CPU %.2f s\n", t / hz }'
     awk -v ns=$((NS1 - NS0)) -v runs=$((RUNS1 - RUNS0)) -v n="$STATS_TOTAL" 'BEGIN {
@@ -205,10 +242,21 @@ for round in $(seq "$ROUNDS"); do
     S_BASE="$(awk -v a="$S_BASE" -v b="$BASE_RPS" 'BEGIN { print a + b }')"
     S_FLOOR="$(awk -v a="$S_FLOOR" -v b="$FLOOR_RPS" 'BEGIN { print a + b }')"
     S_RIVER="$(awk -v a="$S_RIVER" -v b="$RIVER_RPS" 'BEGIN { print a + b }')"
+    awk -v a="$FLOOR_RPS" -v b="$BASE_RPS" 'BEGIN { printf "%.4f\n", a / b }' >> "$WORK/ratio.floor"
+    awk -v a="$RIVER_RPS" -v b="$BASE_RPS" 'BEGIN { printf "%.4f\n", a / b }' >> "$WORK/ratio.river"
+    awk -v c="$FLOOR_NGINX" -v d="$BASE_NGINX" 'BEGIN { printf "%.4f\n", d / c }' >> "$WORK/cpu.floor"
+    awk -v c="$RIVER_NGINX" -v d="$BASE_NGINX" 'BEGIN { printf "%.4f\n", d / c }' >> "$WORK/cpu.river"
+    S_NB="$(awk -v a="$S_NB" -v b="$BASE_NGINX" 'BEGIN { print a + b }')"
+    S_NF="$(awk -v a="$S_NF" -v b="$FLOOR_NGINX" 'BEGIN { print a + b }')"
+    S_NR="$(awk -v a="$S_NR" -v b="$RIVER_NGINX" 'BEGIN { print a + b }')"
     S_REQ=$((S_REQ + RIVER_TOTAL)); S_LOST=$((S_LOST + LOST)); S_CPU=$((S_CPU + CPU1 - CPU0)); S_NS=$((S_NS + NS1 - NS0)); S_SREQ=$((S_SREQ + STATS_TOTAL)); S_IWI=$((S_IWI + IWI1 - IWI0))
 done
 awk -v b="$S_BASE" -v f="$S_FLOOR" -v r="$S_RIVER" -v n="$ROUNDS" 'BEGIN {
     printf "overall: base %.0f req/s, floor %.0f req/s (ratio %.3f), river %.0f req/s (ratio %.3f)\n", b / n, f / n, f / b, r / n, r / b }'
+echo "overall: median of the rounds' ratios: floor $(median < "$WORK/ratio.floor"), river $(median < "$WORK/ratio.river") (rounds: floor $(paste -sd' ' "$WORK/ratio.floor"); river $(paste -sd' ' "$WORK/ratio.river"))"
+awk -v b="$S_NB" -v f="$S_NF" -v r="$S_NR" -v n="$ROUNDS" 'BEGIN {
+    printf "overall: nginx CPU per request: base %.2f µs, floor %.2f µs (base/floor %.3f), river %.2f µs (base/river %.3f)\n", b / n, f / n, b / f, r / n, b / r }'
+echo "overall: median of the rounds' nginx CPU ratios: base/floor $(median < "$WORK/cpu.floor"), base/river $(median < "$WORK/cpu.river")"
 awk -v t="$S_CPU" -v hz="$TICKS" -v n="$S_REQ" -v ns="$S_NS" -v sn="$S_SREQ" 'BEGIN {
     printf "overall: river CPU %.3f s per 100k requests (%d requests), plus %.3f s of capture program time in nginx\n", t / hz / n * 100000, n, ns / 1e9 / sn * 100000 }'
 awk -v i="$S_IWI" -v n="$S_REQ" 'BEGIN { printf "overall: %.1f irq_work interrupts per 1 000 requests while River ran\n", n ? i * 1000 / n : 0 }'

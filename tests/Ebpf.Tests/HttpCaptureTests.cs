@@ -91,6 +91,27 @@ public sealed class HttpCaptureTests
     }
 
     [Fact]
+    public void AnswersThatStartInsideTheWriteBeforeAreEachPaired()
+    {
+        using var server = ServerProcess.SplitAnswers();
+        using var capture = HttpCapture.Start();
+        capture.Trace(server.Pids[0]);
+
+        using var socket = Clients.Connect(server.Port);
+        socket.Send(Encoding.ASCII.GetBytes(Clients.Request("GET", "/first", server.Port)
+            + Clients.Request("GET", "/second", server.Port) + Clients.Request("GET", "/third", server.Port)));
+        Assert.Equal([200, 404, 500], Clients.ReadResponses(socket, 3));
+
+        // The 404 starts 5 bytes into the second write (two requests waiting), the 500 3 bytes into the third (one
+        // waiting: the program first reads only 12 bytes of such a write).
+        var events = capture.WaitFor(3);
+        Assert.Equal(["/first", "/second", "/third"], events.Select(e => e.Path));
+        Assert.Equal([200, 404, 500], events.Select(e => e.Status));
+        Assert.Equal(0, capture.UnpairedResponses);
+        Assert.Empty(capture.Pending);
+    }
+
+    [Fact]
     public void RequestSplitAcrossReadsKeepsTheWholeRequestLine()
     {
         using var server = ServerProcess.Python();

@@ -158,7 +158,7 @@ public sealed class ObjectAndMapTests
 }
 
 /// <summary>The size of <c>struct conn_state</c> (kernel-side only; its fields are not read here).</summary>
-[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 72)]
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 88)]
 internal struct ConnState
 {
     public ulong Id;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using River.Ebpf;
 
-// Usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes]
+// Usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes]   (RIVER_CAPTURE_OBJECT=path.bpf.o: load that object instead)
 //        EbpfCaptureHost --floor PID[,PID...]
 // Prints "ready" once attached; on SIGTERM (or SIGINT when run in the foreground) prints one line of key=value counters and exits.
 if (args.Length < 1 || (args[0] == "--floor" && args.Length < 2))
@@ -18,7 +18,12 @@ if (args[0] == "--floor")
 var pids = args[0].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => uint.Parse(p, CultureInfo.InvariantCulture)).ToArray();
 var wakeupBytes = args.Length > 1 ? ulong.Parse(args[1], CultureInfo.InvariantCulture) : 0UL;
 
-using var obj = BpfObject.OpenEmbedded(typeof(Program).Assembly, "River.Bpf.http_capture.bpf.o");
+// RIVER_CAPTURE_OBJECT names another build of bpf/http_capture.bpf.c (e.g. an older commit's) to load instead of
+// the embedded one: the way to compare two versions of the program side by side against the same nginx.
+var objectPath = Environment.GetEnvironmentVariable("RIVER_CAPTURE_OBJECT");
+using var obj = string.IsNullOrEmpty(objectPath)
+    ? BpfObject.OpenEmbedded(typeof(Program).Assembly, "River.Bpf.http_capture.bpf.o")
+    : BpfObject.OpenMemory(File.ReadAllBytes(objectPath), Path.GetFileName(objectPath));
 obj.SetGlobal("wakeup_data_bytes", wakeupBytes);
 obj.Load();
 var filter = new BpfBitmap(obj.GetMap<uint, ulong>("pid_filter"));
@@ -28,9 +33,14 @@ var stats = obj.GetMap<uint, ulong>("stats");
 
 long events = 0, bytes = 0, records = 0;
 var statuses = new long[600];
+// RIVER_CAPTURE_DUMP=path: one line per record (kind, connection, seq, status or the request's first bytes), for
+// debugging the pairing of requests and responses.
+using var dump = Environment.GetEnvironmentVariable("RIVER_CAPTURE_DUMP") is { Length: > 0 } dumpPath ? new StreamWriter(dumpPath) : null;
 using var reader = obj.OpenRingBuffer("events", record =>
 {
     records++;
+    if (dump is not null)
+        DumpRecord(dump, record);
     bytes += record.Length;
     // A response record (kind 2, struct http_response in bpf/http_capture.h) per answered request; status at offset 2.
     if (record[0] != 2)
@@ -98,3 +108,20 @@ static int RunFloor(string pidList)
     return 0;
 }
 
+static void DumpRecord(StreamWriter dump, ReadOnlySpan<byte> record)
+{
+    switch (record[0])
+    {
+        case 1: // struct http_event: tid at 8, conn_id at 16, req_len at 40, buf_len at 50, seq at 88, buf at 96
+            var len = Math.Min((int)MemoryMarshal.Read<ushort>(record[50..]), Math.Min(40, record.Length - 96));
+            var text = System.Text.Encoding.ASCII.GetString(record.Slice(96, len)).Replace("\r", "", StringComparison.Ordinal).Replace("\n", "|", StringComparison.Ordinal);
+            dump.WriteLine(FormattableString.Invariant($"REQ conn={MemoryMarshal.Read<ulong>(record[16..])} seq={MemoryMarshal.Read<uint>(record[88..])} tid={MemoryMarshal.Read<uint>(record[8..])} len={MemoryMarshal.Read<uint>(record[40..])} {text}"));
+            break;
+        case 2: // struct http_response: status at 2, seq at 4, conn_id at 8
+            dump.WriteLine(FormattableString.Invariant($"RSP conn={MemoryMarshal.Read<ulong>(record[8..])} seq={MemoryMarshal.Read<uint>(record[4..])} status={MemoryMarshal.Read<ushort>(record[2..])} len={MemoryMarshal.Read<uint>(record[24..])}"));
+            break;
+        default:
+            dump.WriteLine(FormattableString.Invariant($"APP conn={MemoryMarshal.Read<ulong>(record[16..])} seq={MemoryMarshal.Read<uint>(record[8..])} len={MemoryMarshal.Read<uint>(record[12..])}"));
+            break;
+    }
+}

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using River.Components.Beyla;
 using River.Components.Beyla.Ebpf.Native;
@@ -105,6 +106,32 @@ public class PendingRequestsTests
         Assert.Equal(0, table.DropAnsweredBefore(3, 0));
         Assert.True(table.TryTake(9, 3, out _)); // another connection's request with the same number is untouched
         Assert.Equal(0, table.Count);
+    }
+
+    [Fact]
+    public void ASmallRecordIsReadIntoAFullOneWithItsFieldsAndItsBytesOnly()
+    {
+        Assert.Equal(160, HttpEventNative.SmallSize);
+        var sent = Request(3, 2, 500, "GET /small HTTP/1.1\r\nHost: x\r\n\r\n");
+        sent.LocalPort = 8080;
+        // The ring's record: the struct's first SmallSize bytes.
+        var record = MemoryMarshal.AsBytes(new ReadOnlySpan<HttpEventNative>(in sent))[..HttpEventNative.SmallSize].ToArray();
+
+        // The reader's copy held a longer request before: only the small record's bytes count now.
+        var copy = Request(9, 9, 9, new string('x', 200) + " stale");
+        HttpEventNative.CopySmall(record, ref copy);
+        var table = new PendingRequests(2);
+        Assert.True(table.TryAdd(in copy));
+        Assert.True(table.TryTake(3, 2, out var request));
+        Assert.Equal(500UL, request.StartNs);
+        Assert.Equal((ushort)8080, request.LocalPort);
+        Assert.Equal("GET /small HTTP/1.1\r\nHost: x\r\n\r\n", Encoding.ASCII.GetString(((ReadOnlySpan<byte>)request.Buffer)[..request.BufferLength]));
+
+        // A length claiming more than a small record holds is cut to it; a record of another size is refused.
+        MemoryMarshal.Write(record.AsSpan((int)Marshal.OffsetOf<HttpEventNative>(nameof(HttpEventNative.BufferLength))), (ushort)200);
+        HttpEventNative.CopySmall(record, ref copy);
+        Assert.Equal(HttpEventNative.SmallBuffer, copy.BufferLength);
+        Assert.Throws<ArgumentException>(() => HttpEventNative.CopySmall(record.AsSpan(1), ref copy));
     }
 
     [Fact]

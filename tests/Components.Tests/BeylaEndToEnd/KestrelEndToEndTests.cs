@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using River.Runtime;
 using Xunit.Abstractions;
@@ -117,5 +118,75 @@ public sealed class KestrelEndToEndTests(ITestOutputHelper output)
         Assert.Equal(expected, Exposition.GetCounts(text, nginx.Port));
         Assert.Equal(expected, Exposition.GetCounts(text, kestrel.Port));
         Assert.Equal(0, Exposition.Sum(text, "beyla_ebpf_lost_events_total"));
+    }
+    /// <summary>
+    /// A pipelined batch that the server reads in two calls, the second starting inside a request: within its header
+    /// block, inside the blank line that ends it, or inside the next request's first twelve bytes (too few to be
+    /// recognised in the first read). The pause between the two sends makes the server read the first part on its
+    /// own. Every request behind the split must still be found, so each response pairs with its own request.
+    /// </summary>
+    [Fact]
+    public async Task PipelinedBatchSplitInsideARequestIsCountedExactly()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        using var nginx = TestServer.Nginx();
+        using var kestrel = TestServer.Kestrel();
+        await using var river = await RiverUnderTest.StartAsync($$"""
+            beyla.ebpf "t" {
+              open_port = "{{nginx.Port}},{{kestrel.Port}}"
+              routes {
+                patterns  = ["/users/{id}"]
+                unmatched = "path"
+              }
+              output { }
+            }
+            """);
+        await river.WaitTracedAsync(Id, nginx);
+        await river.WaitTracedAsync(Id, kestrel);
+
+        // nginx closes the connection after a 500, so the request answered with one goes last.
+        string[] paths = ["/ok", "/missing", "/users/3", "/ok", "/users/4", "/fail"];
+        var sockets = new List<Socket>();
+        foreach (var server in new[] { nginx, kestrel })
+        {
+            var requests = paths.Select(p => HttpClients.Get(p, server.Port)).ToArray();
+            var batch = string.Concat(requests);
+            int StartOf(int i) => requests.Take(i).Sum(r => r.Length);
+            int[] splits =
+            [
+                StartOf(2) + 20,     // inside the third request's header block: the fourth to sixth follow in the second read
+                StartOf(2) - 1,      // inside the blank line ending the second request ("\r\n\r" | "\n")
+                StartOf(3) + 5,      // "GET /" | "ok HTTP/1.1": the fourth request's start line split
+                StartOf(4) + 11,     // eleven bytes of the fifth request's start line in the first read
+            ];
+            foreach (var split in splits)
+            {
+                // Each connection stays open until the test ends, so no server reuses an fd number within it.
+                var socket = HttpClients.Connect(server.Port);
+                sockets.Add(socket);
+                var bytes = Encoding.ASCII.GetBytes(batch);
+                Assert.Equal(split, socket.Send(bytes, 0, split, SocketFlags.None));
+                await Task.Delay(300);
+                Assert.Equal(bytes.Length - split, socket.Send(bytes, split, bytes.Length - split, SocketFlags.None));
+                Assert.Equal([200, 404, 200, 200, 200, 500], HttpClients.ReadResponses(socket, paths.Length));
+            }
+        }
+
+        sockets.ForEach(s => s.Dispose());
+        var expected = new Dictionary<string, double> { ["200 /ok"] = 8, ["200 /users/{id}"] = 8, ["404 /missing"] = 4, ["500 /fail"] = 4 };
+        var text = await river.ScrapeUntilAsync(Id,
+            t => Exposition.GetCounts(t, nginx.Port).Values.Sum() >= 24 && Exposition.GetCounts(t, kestrel.Port).Values.Sum() >= 24,
+            TimeSpan.FromSeconds(10));
+        output.WriteLine("nginx: " + Exposition.Describe(Exposition.GetCounts(text, nginx.Port)));
+        output.WriteLine("kestrel: " + Exposition.Describe(Exposition.GetCounts(text, kestrel.Port)));
+        Assert.Equal(expected, Exposition.GetCounts(text, nginx.Port));
+        Assert.Equal(expected, Exposition.GetCounts(text, kestrel.Port));
+        Assert.Equal(0, Exposition.Sum(text, "beyla_ebpf_lost_events_total"));
+        // No request has a body: the start of a request cut by a call's end is not counted as the previous one's.
+        Assert.Equal(0, Exposition.Sum(text, "http_server_request_body_size_bytes_sum"));
     }
 }

@@ -36,6 +36,16 @@ internal unsafe struct HttpEventNative
 
     public static HttpEventNative Read(ReadOnlySpan<byte> record)
     {
+        // A request of at most 64 bytes comes as a small record: the fields and 64 captured bytes.
+        const int smallSize = 352 - 256 + 64;
+        if (record.Length == smallSize)
+        {
+            Span<byte> full = stackalloc byte[sizeof(HttpEventNative)];
+            full.Clear();
+            record.CopyTo(full);
+            return MemoryMarshal.Read<HttpEventNative>(full);
+        }
+
         if (record.Length < sizeof(HttpEventNative))
             throw new InvalidDataException($"record of {record.Length} bytes is shorter than http_event");
         return MemoryMarshal.Read<HttpEventNative>(record);

@@ -45,6 +45,46 @@ internal sealed class ServerProcess : IDisposable
         return new ServerProcess(process, port, root, [process.Id, .. workerPids]);
     }
 
+    /// <summary>
+    /// A python3 server answering each connection's first three requests with 200, 404 and 500 in three writes cut
+    /// inside the answers: the second write starts with the last 5 bytes of the 200 (its body), the third with the
+    /// last 3 of the 404 — as Kestrel writes a chunked answer's last chunk together with the next answer.
+    /// </summary>
+    public static ServerProcess SplitAnswers()
+    {
+        var root = CreateRoot();
+        var port = FreePorts.Next();
+        var script = Path.Combine(root, "split_answers.py");
+        File.WriteAllText(script, """
+            import socket, sys, time
+            answers = [b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello\n",
+                       b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+                       b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"]
+            writes = [answers[0][:-5], answers[0][-5:] + answers[1][:-3], answers[1][-3:] + answers[2]]
+            server = socket.socket()
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            server.bind(("127.0.0.1", int(sys.argv[1])))
+            server.listen(8)
+            while True:
+                conn, _ = server.accept()
+                data = b""
+                while data.count(b"\r\n\r\n") < 3:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                if data.count(b"\r\n\r\n") >= 3:
+                    for w in writes:
+                        conn.sendall(w)
+                        time.sleep(0.2)
+                conn.close()
+            """);
+        var start = new ProcessStartInfo("/usr/bin/python3") { ArgumentList = { script, port.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+        var process = Process.Start(start)!;
+        FreePorts.WaitListening(port, process, () => "split_answers.py exited");
+        return new ServerProcess(process, port, root, [process.Id]);
+    }
+
     private static string CreateRoot()
     {
         var root = Path.Combine(Path.GetTempPath(), "river-ebpf-" + Guid.NewGuid().ToString("N"));

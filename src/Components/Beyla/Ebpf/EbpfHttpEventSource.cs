@@ -78,6 +78,8 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
     private readonly PendingRequests _pending;
     // The event handed to the tracer, reused for every request (only the reader thread touches it).
     private HttpRequestEvent _event;
+    // The reader's full-size copy of a small request record (HttpEventNative.SmallSize bytes).
+    private HttpEventNative _small;
     private long _refused;
     private long _orphans;
     private HttpCaptureProgram? _program;
@@ -363,6 +365,15 @@ public sealed class EbpfHttpEventSource : IHttpEventSource, IHealthReporter
         {
             case HttpEventNative.KindRequest when record.Length >= HttpEventNative.Size:
                 if (!_pending.TryAdd(MemoryMarshal.AsRef<HttpEventNative>(record)))
+                {
+                    Interlocked.Increment(ref _refused);
+                }
+
+                break;
+            case HttpEventNative.KindRequest when record.Length == HttpEventNative.SmallSize:
+                // A request of at most 64 bytes: its record stops after them, so it goes through a full-size copy.
+                HttpEventNative.CopySmall(record, ref _small);
+                if (!_pending.TryAdd(in _small))
                 {
                     Interlocked.Increment(ref _refused);
                 }

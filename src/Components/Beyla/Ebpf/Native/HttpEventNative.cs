@@ -15,6 +15,15 @@ public struct HttpEventNative
     /// <summary>Size of the C struct.</summary>
     public const int Size = 352;
 
+    /// <summary>
+    /// Captured bytes of a small request record (<c>HTTP_SMALL_BUF</c>): a request of at most this many bytes comes
+    /// as the first <see cref="SmallSize"/> bytes of the struct, its fields and the start of <see cref="Buffer"/>.
+    /// </summary>
+    public const int SmallBuffer = 64;
+
+    /// <summary>Size of a small request record (<c>HTTP_SMALL_EVENT_SIZE</c>).</summary>
+    public const int SmallSize = Size - 256 + SmallBuffer;
+
     /// <summary>Record kind of a request (<c>RECORD_REQUEST</c>).</summary>
     public const byte KindRequest = 1;
     /// <summary>Record kind of a response (<c>RECORD_RESPONSE</c>, <see cref="HttpResponseNative"/>).</summary>
@@ -24,7 +33,8 @@ public struct HttpEventNative
 
     /// <summary>
     /// Ring-buffer bytes one answered request takes: its record, its response record and their 8-byte headers
-    /// (the unit of the wake-up length).
+    /// (the unit of the wake-up length; a request sent as a small record takes less, so up to about twice as many
+    /// of those make one wake-up).
     /// </summary>
     public const int BytesPerRequest = Size + 8 + HttpResponseNative.Size + 8;
 
@@ -111,6 +121,21 @@ public struct HttpEventNative
         var n = FieldsSize + Math.Min((int)BufferLength, 256);
         Unsafe.CopyBlockUnaligned(ref Unsafe.As<HttpEventNative, byte>(ref destination),
             ref Unsafe.As<HttpEventNative, byte>(ref Unsafe.AsRef(in this)), (uint)n);
+    }
+
+    /// <summary>
+    /// Copies a small request record (<see cref="SmallSize"/> bytes: the fields and at most <see cref="SmallBuffer"/>
+    /// captured bytes) into <paramref name="destination"/>, a full-size record the reader reuses; its bytes past the
+    /// captured ones keep their old content, and a length claiming more than the record holds is cut to it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The record is not a small record.</exception>
+    public static void CopySmall(ReadOnlySpan<byte> record, ref HttpEventNative destination)
+    {
+        if (record.Length != SmallSize)
+            throw new ArgumentException($"record of {record.Length} bytes is not a small http_event ({SmallSize})", nameof(record));
+        record.CopyTo(MemoryMarshal.AsBytes(new Span<HttpEventNative>(ref destination)));
+        if (destination.BufferLength > SmallBuffer)
+            destination.BufferLength = SmallBuffer;
     }
 
     /// <summary>Reinterprets a ring-buffer record (no copy of the bytes beyond the struct read).</summary>

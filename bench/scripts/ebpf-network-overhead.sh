@@ -36,28 +36,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-mkdir -p "$WORK/html"
-printf 'hello from nginx\n' > "$WORK/html/index.html"
-cat > "$WORK/nginx.conf" <<CONF
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/body;
-    proxy_temp_path $WORK/proxy;
-    fastcgi_temp_path $WORK/fastcgi;
-    uwsgi_temp_path $WORK/uwsgi;
-    scgi_temp_path $WORK/scgi;
-    keepalive_requests 1000000;
-    server { listen 127.0.0.1:$PORT; root $WORK/html; }
-}
-CONF
-nginx -p "$WORK" -c "$WORK/nginx.conf" -g 'daemon off;' &
-NGINX_PID=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.1; done
+source "$(dirname "$0")/bench-nginx.sh"
+start_bench_nginx "$WORK" 1
 
 run_wrk() { # prints "req_per_sec total_requests"
     wrk -t2 -c32 -d"${DURATION}s" "http://127.0.0.1:$PORT/" | awk '

@@ -82,21 +82,8 @@ public sealed class KestrelEndToEndTests(ITestOutputHelper output)
 
         using var nginx = TestServer.Nginx();
         using var kestrel = TestServer.Kestrel();
-        await using var river = await RiverUnderTest.StartAsync($$"""
-            beyla.ebpf "t" {
-              open_port = "{{nginx.Port}},{{kestrel.Port}}"
-              routes {
-                patterns  = ["/users/{id}"]
-                unmatched = "path"
-              }
-              output { }
-            }
-            """);
-        await river.WaitTracedAsync(Id, nginx);
-        await river.WaitTracedAsync(Id, kestrel);
-
-        // nginx closes the connection after a 500, so the request answered with one goes last.
-        string[] paths = ["/ok", "/missing", "/users/3", "/ok", "/users/4", "/fail"];
+        await using var river = await StartTracingBothAsync(nginx, kestrel);
+        var paths = PipelinedPaths;
         foreach (var server in new[] { nginx, kestrel })
         {
             // Two connections, each carrying six requests written in a single send.
@@ -109,16 +96,59 @@ public sealed class KestrelEndToEndTests(ITestOutputHelper output)
             }
         }
 
-        var expected = new Dictionary<string, double> { ["200 /ok"] = 4, ["200 /users/{id}"] = 4, ["404 /missing"] = 2, ["500 /fail"] = 2 };
+        await AssertBatchesCountedAsync(river, nginx, kestrel, batches: 2, TimeSpan.FromSeconds(20));
+    }
+
+    // nginx closes the connection after a 500, so the request answered with one goes last.
+    private static readonly string[] PipelinedPaths = ["/ok", "/missing", "/users/3", "/ok", "/users/4", "/fail"];
+
+    private static async Task<RiverUnderTest> StartTracingBothAsync(TestServer nginx, TestServer kestrel)
+    {
+        var river = await RiverUnderTest.StartAsync($$"""
+            beyla.ebpf "t" {
+              open_port = "{{nginx.Port}},{{kestrel.Port}}"
+              routes {
+                patterns  = ["/users/{id}"]
+                unmatched = "path"
+              }
+              output { }
+            }
+            """);
+        try
+        {
+            await river.WaitTracedAsync(Id, nginx);
+            await river.WaitTracedAsync(Id, kestrel);
+            return river;
+        }
+        catch
+        {
+            await river.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Asserts that each server counted exactly <paramref name="batches"/> batches of <see cref="PipelinedPaths"/>,
+    /// each request with its own route and status, and that nothing was lost. Returns the scraped text.
+    /// </summary>
+    private async Task<string> AssertBatchesCountedAsync(RiverUnderTest river, TestServer nginx, TestServer kestrel, int batches, TimeSpan timeout)
+    {
+        var expected = new Dictionary<string, double>
+        {
+            ["200 /ok"] = 2 * batches, ["200 /users/{id}"] = 2 * batches, ["404 /missing"] = batches, ["500 /fail"] = batches,
+        };
+        var requests = PipelinedPaths.Length * batches;
         var text = await river.ScrapeUntilAsync(Id,
-            t => Exposition.GetCounts(t, nginx.Port).Values.Sum() >= 12 && Exposition.GetCounts(t, kestrel.Port).Values.Sum() >= 12,
-            TimeSpan.FromSeconds(20));
+            t => Exposition.GetCounts(t, nginx.Port).Values.Sum() >= requests && Exposition.GetCounts(t, kestrel.Port).Values.Sum() >= requests,
+            timeout);
         output.WriteLine("nginx: " + Exposition.Describe(Exposition.GetCounts(text, nginx.Port)));
         output.WriteLine("kestrel: " + Exposition.Describe(Exposition.GetCounts(text, kestrel.Port)));
         Assert.Equal(expected, Exposition.GetCounts(text, nginx.Port));
         Assert.Equal(expected, Exposition.GetCounts(text, kestrel.Port));
         Assert.Equal(0, Exposition.Sum(text, "beyla_ebpf_lost_events_total"));
+        return text;
     }
+
     /// <summary>
     /// A pipelined batch that the server reads in two calls, the second starting inside a request: within its header
     /// block, inside the blank line that ends it, or inside the next request's first twelve bytes (too few to be
@@ -135,21 +165,8 @@ public sealed class KestrelEndToEndTests(ITestOutputHelper output)
 
         using var nginx = TestServer.Nginx();
         using var kestrel = TestServer.Kestrel();
-        await using var river = await RiverUnderTest.StartAsync($$"""
-            beyla.ebpf "t" {
-              open_port = "{{nginx.Port}},{{kestrel.Port}}"
-              routes {
-                patterns  = ["/users/{id}"]
-                unmatched = "path"
-              }
-              output { }
-            }
-            """);
-        await river.WaitTracedAsync(Id, nginx);
-        await river.WaitTracedAsync(Id, kestrel);
-
-        // nginx closes the connection after a 500, so the request answered with one goes last.
-        string[] paths = ["/ok", "/missing", "/users/3", "/ok", "/users/4", "/fail"];
+        await using var river = await StartTracingBothAsync(nginx, kestrel);
+        var paths = PipelinedPaths;
         var sockets = new List<Socket>();
         foreach (var server in new[] { nginx, kestrel })
         {
@@ -177,15 +194,7 @@ public sealed class KestrelEndToEndTests(ITestOutputHelper output)
         }
 
         sockets.ForEach(s => s.Dispose());
-        var expected = new Dictionary<string, double> { ["200 /ok"] = 8, ["200 /users/{id}"] = 8, ["404 /missing"] = 4, ["500 /fail"] = 4 };
-        var text = await river.ScrapeUntilAsync(Id,
-            t => Exposition.GetCounts(t, nginx.Port).Values.Sum() >= 24 && Exposition.GetCounts(t, kestrel.Port).Values.Sum() >= 24,
-            TimeSpan.FromSeconds(10));
-        output.WriteLine("nginx: " + Exposition.Describe(Exposition.GetCounts(text, nginx.Port)));
-        output.WriteLine("kestrel: " + Exposition.Describe(Exposition.GetCounts(text, kestrel.Port)));
-        Assert.Equal(expected, Exposition.GetCounts(text, nginx.Port));
-        Assert.Equal(expected, Exposition.GetCounts(text, kestrel.Port));
-        Assert.Equal(0, Exposition.Sum(text, "beyla_ebpf_lost_events_total"));
+        var text = await AssertBatchesCountedAsync(river, nginx, kestrel, batches: 4, TimeSpan.FromSeconds(10));
         // No request has a body: the start of a request cut by a call's end is not counted as the previous one's.
         Assert.Equal(0, Exposition.Sum(text, "http_server_request_body_size_bytes_sum"));
     }

@@ -1,0 +1,31 @@
+# Sourced by the ebpf-*.sh benchmarks: the nginx they load with wrk.
+# start_bench_nginx DIR [WORKERS]: writes DIR/nginx.conf (a temp prefix, a free loopback port, no access log,
+# unlimited keep-alive, one small static file), starts nginx in the foreground as a child of the calling shell and
+# waits until it answers. Sets PORT, NGINX_PID and PIDS (the master and its workers, comma-separated).
+start_bench_nginx() {
+    local dir="$1" workers="${2:-1}"
+    PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    mkdir -p "$dir/html"
+    printf 'hello from nginx\n' > "$dir/html/index.html"
+    cat > "$dir/nginx.conf" <<CONF
+worker_processes $workers;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    keepalive_requests 1000000;
+    server { listen 127.0.0.1:$PORT; root $dir/html; }
+}
+CONF
+    nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' &
+    NGINX_PID=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.1; done
+    sleep 0.5 # the workers exist once the master answered; let them settle before reading their pids
+    PIDS="$NGINX_PID,$(tr ' ' ',' < "/proc/$NGINX_PID/task/$NGINX_PID/children" | sed 's/,$//')"
+}

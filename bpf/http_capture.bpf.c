@@ -694,6 +694,24 @@ __noinline int find_status_line(__u32 start, __u32 n)
     return 0;
 }
 
+/* The next status line of an answer in scratch data[from, n): "HTTP/1.x NNN " with a final status (a body may hold
+ * "HTTP/1." without one, so a few candidates are tried). Returns its offset | status << 16, or 0 when there is none
+ * (offset 0 cannot be a later answer). */
+static __always_inline __u32 next_answer(struct scratch *s, __u32 from, __u32 n)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        __u32 c = find_status_line(from, n);
+        if (!c)
+            return 0;
+        const __u8 *b = &s->data[c & (SCAN_SIZE - 1)];
+        __u16 st = parse_status(b);
+        if (b[8] == ' ' && st != 0 && st != 100)
+            return (c & (SCAN_SIZE - 1)) | ((__u32)st << 16);
+        from = c + 1;
+    }
+    return 0;
+}
+
 /* A server write or a client read that starts with a response. With more than one request queued (pipelining),
  * servers such as Kestrel answer several requests in one write, and a client may read several answers at once:
  * the first SCAN_SIZE bytes are searched for further status lines, each answering the next queued request, so
@@ -720,28 +738,14 @@ static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 l
     __u32 prev = first;
     __u32 from = first + MIN_HTTP_SIZE;
     for (__u32 k = 0; k < MAX_PIPELINE; k++) {
-        __u32 at = 0;
-        __u16 next_status = 0;
-        /* A few candidates per response: a body may contain "HTTP/1." without a status code behind it. */
-        for (int tries = 0; tries < 3 && conn->tail - conn->head > 1; tries++) {
-            __u32 c = find_status_line(from, n);
-            if (!c)
-                break;
-            const __u8 *b = &s->data[c & (SCAN_SIZE - 1)];
-            __u16 st = parse_status(b);
-            if (b[8] == ' ' && st != 0 && st != 100) {
-                at = c;
-                next_status = st;
-                break;
-            }
-            from = c + 1;
-        }
+        __u32 next = conn->tail - conn->head > 1 ? next_answer(s, from, n) : 0;
+        __u32 at = next & 0xffff;
         finish_request(conn, status, at ? at - prev : total - prev, now);
         if (!at)
             return 0;
         prev = at;
         from = at + MIN_HTTP_SIZE;
-        status = next_status;
+        status = next >> 16;
     }
     /* More responses than MAX_PIPELINE in one write: the rest of the queue waits for later writes. */
     count(STAT_PIPE_OVERFLOW);
@@ -768,20 +772,11 @@ static __noinline int answer_inside(struct conn_state *conn, __u64 p, __u64 len,
             return 0;
         s->n = n;
     }
-    __u32 from = 0;
-    for (int tries = 0; tries < 3; tries++) {
-        __u32 c = find_status_line(from, s->n);
-        if (!c) /* 0 is "none": the call does not start with a status line */
-            return 0;
-        const __u8 *b = &s->data[c & (SCAN_SIZE - 1)];
-        __u16 st = parse_status(b);
-        if (b[8] == ' ' && st != 0 && st != 100) {
-            finish_responses(conn, p, len, bpf_ktime_get_ns(),
-                             (__u64)(__u32)ret | ((__u64)st << 32) | ((__u64)(c & (SCAN_SIZE - 1)) << 48));
-            return 0;
-        }
-        from = c + 1;
-    }
+    /* The call does not start with a status line, so offset 0 is never an answer here. */
+    __u32 next = next_answer(s, 0, s->n);
+    if (next)
+        finish_responses(conn, p, len, bpf_ktime_get_ns(),
+                         (__u64)(__u32)ret | ((__u64)(next >> 16) << 32) | ((__u64)(next & 0xffff) << 48));
     return 0;
 }
 

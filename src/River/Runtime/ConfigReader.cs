@@ -50,7 +50,13 @@ public static class ConfigReader
     }
 
     /// <summary>Reads and parses every file of <paramref name="path"/>.</summary>
-    public static ConfigSnapshot Read(string path)
+    public static ConfigSnapshot Read(string path) => Read(path, partParsed: null);
+
+    /// <summary>
+    /// Reads and parses every file of <paramref name="path"/>, handing each part of a large file to
+    /// <paramref name="partParsed"/> as it is parsed (see <see cref="RiverParser.Parse(SourceFile, Action{ConfigFile})"/>).
+    /// </summary>
+    public static ConfigSnapshot Read(string path, Action<ConfigFile>? partParsed)
     {
         ArgumentNullException.ThrowIfNull(path);
         var diagnostics = new List<Diagnostic>();
@@ -79,7 +85,7 @@ public static class ConfigReader
             StartupTrace.Mark("read");
             var source = new SourceFile(file, text);
             sources.Add(source);
-            var parsed = RiverParser.Parse(source);
+            var parsed = RiverParser.Parse(source, partParsed);
             StartupTrace.Mark("parse");
             diagnostics.AddRange(parsed.Diagnostics);
             if (parsed.File is not null)

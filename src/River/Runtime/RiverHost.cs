@@ -267,13 +267,7 @@ public sealed class RiverHost : IAsyncDisposable
         StartupTrace.Mark(noGc ? "nogc-region" : "no-region");
         try
         {
-            var snapshot = ConfigReader.Read(path); // traced as "read" and "parse" per file
-            if (!snapshot.Success)
-            {
-                return snapshot.Diagnostics;
-            }
-
-            return ValidateFiles(snapshot.Files, catalog, stability);
+            return ValidateFile(path, new ComponentRegistry(catalog), stability, out _);
         }
         finally
         {
@@ -283,11 +277,35 @@ public sealed class RiverHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reads, parses and validates <paramref name="path"/>. A large file has its self-contained blocks decoded while
+    /// it is parsed (<see cref="EarlyDecodes"/>); <paramref name="decodedEarly"/> tells how many components took
+    /// their result from there.
+    /// </summary>
+    internal static IReadOnlyList<Diagnostic> ValidateFile(string path, ComponentRegistry registry, StabilityLevel stability, out int decodedEarly)
+    {
+        var early = new EarlyDecodes(registry, RiverComponentEvaluator.Instance, stability);
+        var snapshot = ConfigReader.Read(path, early.OnPartParsed); // traced as "read" and "parse" per file
+        if (!snapshot.Success)
+        {
+            decodedEarly = 0;
+            return snapshot.Diagnostics;
+        }
+
+        early.Complete();
+        var diagnostics = ValidateFiles(snapshot.Files, registry, stability, early);
+        decodedEarly = early.Used;
+        return diagnostics;
+    }
+
     /// <summary><see cref="Validate(string, IReadOnlyList{ComponentRegistration}, StabilityLevel)"/> over parsed files.</summary>
-    public static IReadOnlyList<Diagnostic> ValidateFiles(IReadOnlyList<Syntax.ConfigFile> files, IReadOnlyList<ComponentRegistration> catalog, StabilityLevel stability = StabilityLevel.GenerallyAvailable)
+    public static IReadOnlyList<Diagnostic> ValidateFiles(IReadOnlyList<Syntax.ConfigFile> files, IReadOnlyList<ComponentRegistration> catalog, StabilityLevel stability = StabilityLevel.GenerallyAvailable) =>
+        ValidateFiles(files, new ComponentRegistry(catalog), stability, early: null);
+
+    private static IReadOnlyList<Diagnostic> ValidateFiles(IReadOnlyList<Syntax.ConfigFile> files, ComponentRegistry registry, StabilityLevel stability, EarlyDecodes? early)
     {
         var evaluator = RiverComponentEvaluator.Instance;
-        var plan = GraphLoader.Plan(files, new ComponentRegistry(catalog), evaluator, stability);
+        var plan = GraphLoader.Plan(files, registry, evaluator, stability);
         StartupTrace.Mark("plan");
         var diagnostics = plan.Diagnostics;
         if (plan.Logging is { } logging)
@@ -311,12 +329,19 @@ public sealed class RiverHost : IAsyncDisposable
             var local = ScratchDiagnostics.Rent();
             if (planErrors.Count == 0 || !HasErrorIn(planErrors, component))
             {
+                if (early is not null && early.TryGet(component, out var decodedEarly))
+                {
+                    outcomes[i] = (decodedEarly, DefaultsOf(component.Registration));
+                    return;
+                }
+
                 var scope = noExports;
                 for (var d = 0; d < component.Dependencies.Count; d++)
                 {
                     if (exports[component.DependencyPositions[d]] is { } value)
                     {
-                        var placed = scope as Dictionary<string, Value> ?? new Dictionary<string, Value>(StringComparer.Ordinal);
+                        // Never noExports itself: that one is shared by every component (and threads).
+                        var placed = ReferenceEquals(scope, noExports) ? new Dictionary<string, Value>(StringComparer.Ordinal) : (Dictionary<string, Value>)scope;
                         Place(placed, component.Dependencies[d], value);
                         scope = placed;
                     }

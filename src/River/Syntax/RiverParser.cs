@@ -36,12 +36,26 @@ public static class RiverParser
     public static ParseResult Parse(SourceFile source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return Parse(source, []);
+        return Parse(source, [], partParsed: null);
     }
 
-    private static ParseResult Parse(SourceFile source, List<int> invalidUtf8)
+    /// <summary>
+    /// Parses a whole file, calling <paramref name="partParsed"/> with each part of a large file as soon as that part
+    /// is parsed, on the thread that parsed it (while its syntax tree is still in that core's cache), so a caller can
+    /// do per-statement work early. The calls are only hints: parts may be parsed in any order and at once, and when
+    /// the file cannot be parsed in parts (it is small, or a part has an error) the statements handed out are not
+    /// those of the result. A caller must therefore match what it computed against the result's statements by
+    /// reference. Statements are never handed out twice.
+    /// </summary>
+    public static ParseResult Parse(SourceFile source, Action<ConfigFile>? partParsed)
     {
-        if (invalidUtf8.Count == 0 && TryParseInParts(source) is { } inParts)
+        ArgumentNullException.ThrowIfNull(source);
+        return Parse(source, [], partParsed);
+    }
+
+    private static ParseResult Parse(SourceFile source, List<int> invalidUtf8, Action<ConfigFile>? partParsed)
+    {
+        if (invalidUtf8.Count == 0 && TryParseInParts(source, partParsed) is { } inParts)
         {
             return new ParseResult(inParts, []);
         }
@@ -84,7 +98,7 @@ public static class RiverParser
         }
 
         var (text, invalid) = DecodeUtf8(content);
-        return Parse(new SourceFile(path, text), invalid);
+        return Parse(new SourceFile(path, text), invalid, partParsed: null);
     }
 
     /// <summary>
@@ -166,17 +180,17 @@ public static class RiverParser
     // are then the parts' in order, with the same spans, and there is nothing to report. Anything else (an error
     // anywhere, a cut inside a statement, deep nesting) returns null and the file is parsed whole, as before, which
     // makes every diagnostic.
-    private static ConfigFile? TryParseInParts(SourceFile source)
+    private static ConfigFile? TryParseInParts(SourceFile source, Action<ConfigFile>? partParsed)
     {
         var parts = source.Text.Length / PartLength;
-        return parts < 2 ? null : ParseInParts(source, parts);
+        return parts < 2 ? null : ParseInParts(source, parts, partParsed);
     }
 
     /// <summary>
     /// The parsed file when it can be cut into up to <paramref name="parts"/> parts that all parse cleanly (see
     /// <see cref="TryParseInParts"/>), else null. Internal for the tests, which compare it with the whole-file parse.
     /// </summary>
-    internal static ConfigFile? ParseInParts(SourceFile source, int parts)
+    internal static ConfigFile? ParseInParts(SourceFile source, int parts, Action<ConfigFile>? partParsed = null)
     {
         var text = source.Text;
         var bounds = new List<int>(parts + 1) { 0 };
@@ -197,7 +211,7 @@ public static class RiverParser
         }
 
         bounds.Add(text.Length);
-        var job = new PartsJob(source, bounds);
+        var job = new PartsJob(source, bounds, partParsed);
         var others = new Task[Math.Min(Math.Min(Environment.ProcessorCount, MaxPartWorkers), job.Results.Length) - 1];
         for (var i = 0; i < others.Length; i++)
         {
@@ -248,7 +262,7 @@ public static class RiverParser
 
     // The parts of one ParseInParts, handed out in order to the threads that call Work; the first part that cannot be
     // used stops them all (the file is then parsed whole).
-    private sealed class PartsJob(SourceFile source, List<int> bounds)
+    private sealed class PartsJob(SourceFile source, List<int> bounds, Action<ConfigFile>? partParsed)
     {
         private int _next = -1;
         private volatile bool _failed;
@@ -265,6 +279,10 @@ public static class RiverParser
                 if (result is null)
                 {
                     _failed = true;
+                }
+                else if (!_failed)
+                {
+                    partParsed?.Invoke(result);
                 }
             }
         }

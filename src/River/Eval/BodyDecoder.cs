@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections;
 using System.Collections.Immutable;
 using System.Reflection;
@@ -31,19 +30,20 @@ public static class BodyDecoder
         var ctx = DecodeContext.Rent(scope, source, diagnostics);
         try
         {
-            var instance = Create(type, block.Span, ctx);
+            var schema = RiverSchema.For(type);
+            var instance = Create(type, schema, block.Span, ctx);
             if (instance is null)
             {
                 return null;
             }
 
             var before = ctx.ErrorCount;
-            if (RiverSchema.For(type) is { Label: not null } labelled)
+            if (schema is { Label: not null })
             {
-                labelled.SetLabel(instance, block.Label);
+                schema.SetLabel(instance, block.Label);
             }
 
-            DecodeInto(instance, block.Body, block.Span, ctx);
+            DecodeInto(instance, schema, block.Body, block.Span, ctx);
             return ctx.ErrorCount == before ? instance : null;
         }
         finally
@@ -61,14 +61,15 @@ public static class BodyDecoder
         var ctx = DecodeContext.Rent(scope, source, diagnostics);
         try
         {
-            var instance = Create(type, bodySpan, ctx);
+            var schema = RiverSchema.For(type);
+            var instance = Create(type, schema, bodySpan, ctx);
             if (instance is null)
             {
                 return null;
             }
 
             var before = ctx.ErrorCount;
-            DecodeInto(instance, body, bodySpan, ctx);
+            DecodeInto(instance, schema, body, bodySpan, ctx);
             return ctx.ErrorCount == before ? instance : null;
         }
         finally
@@ -104,6 +105,32 @@ public static class BodyDecoder
         public int ErrorCount { get; private set; }
 
         public ValidationContext Validation { get; } = new();
+
+        // Per-body scratch arrays, one per nesting level in use, kept for the next body (no shared pool, no lock).
+        private readonly Stack<Statement?[]> _seen = new();
+        private readonly Stack<IList?[]> _repeated = new();
+
+        /// <summary>An array of at least <paramref name="length"/> nulls for one body's fields.</summary>
+        public Statement?[] RentSeen(int length) =>
+            _seen.TryPop(out var array) && array.Length >= length ? array : new Statement?[Math.Max(length, 16)];
+
+        /// <summary>Gives back an array from <see cref="RentSeen"/>, cleared over the <paramref name="used"/> length.</summary>
+        public void ReturnSeen(Statement?[] array, int used)
+        {
+            Array.Clear(array, 0, used);
+            _seen.Push(array);
+        }
+
+        /// <summary>An array of at least <paramref name="length"/> nulls for one body's repeated blocks.</summary>
+        public IList?[] RentRepeated(int length) =>
+            _repeated.TryPop(out var array) && array.Length >= length ? array : new IList?[Math.Max(length, 16)];
+
+        /// <summary>Gives back an array from <see cref="RentRepeated"/>, cleared over the <paramref name="used"/> length.</summary>
+        public void ReturnRepeated(IList?[] array, int used)
+        {
+            Array.Clear(array, 0, used);
+            _repeated.Push(array);
+        }
 
         public static DecodeContext Rent(Scope scope, SourceFile? source, DiagnosticBag diagnostics)
         {
@@ -165,11 +192,11 @@ public static class BodyDecoder
         }
     }
 
-    private static object? Create(Type type, TextSpan span, DecodeContext ctx)
+    private static object? Create(Type type, RiverSchema? schema, TextSpan span, DecodeContext ctx)
     {
         try
         {
-            return CompiledAccessors.Create(type);
+            return schema is null ? CompiledAccessors.Create(type) : schema.CreateInstance();
         }
         catch (Exception e) when (e is MissingMethodException or TargetInvocationException or MemberAccessException)
         {
@@ -178,26 +205,28 @@ public static class BodyDecoder
         }
     }
 
-    private static void DecodeInto(object instance, ImmutableArray<Statement> body, TextSpan blockSpan, DecodeContext ctx)
+    // `schema` is RiverSchema.For(instance.GetType()), which the caller has at hand.
+    private static void DecodeInto(object instance, RiverSchema? schema, ImmutableArray<Statement> body, TextSpan blockSpan, DecodeContext ctx)
     {
-        var type = instance.GetType();
-        if (RiverSchema.DictionaryValueType(type) is { } mapValue)
-        {
-            DecodeMap((IDictionary)instance, mapValue, body, ctx);
-            return;
-        }
-
-        var schema = RiverSchema.For(type);
         if (schema is null)
         {
+            // A Dictionary<string, T> has no River properties, hence no schema: a map block.
+            var type = instance.GetType();
+            if (RiverSchema.DictionaryValueType(type) is { } mapValue)
+            {
+                DecodeMap((IDictionary)instance, mapValue, body, ctx);
+                return;
+            }
+
             ctx.Error(blockSpan, $"{type.Name} has no River attributes or blocks to decode into");
             return;
         }
 
         var errorsBefore = ctx.ErrorCount;
-        // The statement that set each field, indexed by SchemaField.Index (a pooled array instead of a dictionary).
+        // The statement that set each field, indexed by SchemaField.Index (an array kept by the context instead of a
+        // dictionary).
         var fields = schema.Fields;
-        var seen = fields.Count == 0 ? [] : ArrayPool<Statement?>.Shared.Rent(fields.Count);
+        var seen = ctx.RentSeen(fields.Count);
         // Items of repeated blocks, by field index; rented only when the body has a repeated block.
         IList?[]? repeated = null;
 
@@ -260,7 +289,7 @@ public static class BodyDecoder
                     }
 
                     seen[field.Index] ??= block;
-                    var blockSchema = RiverSchema.For(field.ElementType);
+                    var blockSchema = field.ElementSchema;
                     var wantsLabel = blockSchema?.Label is not null;
                     if (wantsLabel && block.Label is null)
                     {
@@ -277,7 +306,7 @@ public static class BodyDecoder
                     // A single block decodes into the initialiser's instance (keeping its defaults); repeated blocks
                     // each start from a fresh instance.
                     var target = field.IsRepeated ? null : field.GetValue(instance);
-                    target ??= Create(field.ElementType, block.Span, ctx);
+                    target ??= Create(field.ElementType, blockSchema, block.Span, ctx);
                     if (target is null)
                     {
                         continue;
@@ -288,10 +317,11 @@ public static class BodyDecoder
                         blockSchema.SetLabel(target, block.Label);
                     }
 
-                    DecodeInto(target, block.Body, block.Span, ctx);
+                    // The initialiser's instance may be of a type derived from the field's.
+                    DecodeInto(target, target.GetType() == field.ElementType ? blockSchema : RiverSchema.For(target.GetType()), block.Body, block.Span, ctx);
                     if (field.IsRepeated)
                     {
-                        repeated ??= ArrayPool<IList?>.Shared.Rent(fields.Count);
+                        repeated ??= ctx.RentRepeated(fields.Count);
                         (repeated[field.Index] ??= ValueConverter.NewList(field.ElementType, 2)).Add(target);
                     }
                     else
@@ -326,7 +356,7 @@ public static class BodyDecoder
 
         if (repeated is not null)
         {
-            ArrayPool<IList?>.Shared.Return(repeated, clearArray: true);
+            ctx.ReturnRepeated(repeated, fields.Count);
         }
 
         for (var f = 0; f < fields.Count; f++)
@@ -363,10 +393,7 @@ public static class BodyDecoder
             }
         }
 
-        if (seen.Length > 0)
-        {
-            ArrayPool<Statement?>.Shared.Return(seen, clearArray: true);
-        }
+        ctx.ReturnSeen(seen, fields.Count);
     }
 
     // A block decoding into Dictionary<string, T>: each attribute is an entry; nested blocks are not allowed.

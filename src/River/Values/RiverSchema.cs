@@ -22,8 +22,27 @@ public sealed record SchemaField(string Name, bool IsBlock, bool Required, Prope
     private bool _noGeneratedGetter;
     private bool _noGeneratedSetter;
 
+    // The schema of ElementType, looked up on first use (RiverSchema.For is a dictionary look-up per call).
+    private RiverSchema? _elementSchema;
+    private bool _elementSchemaKnown;
+
     /// <summary>The position of the field in <see cref="RiverSchema.Fields"/> (decoders index per-decode state by it).</summary>
     public int Index { get; internal init; }
+
+    /// <summary>The schema of <see cref="ElementType"/> (<see cref="RiverSchema.For"/>), cached on the field.</summary>
+    internal RiverSchema? ElementSchema
+    {
+        get
+        {
+            if (!Volatile.Read(ref _elementSchemaKnown))
+            {
+                _elementSchema = RiverSchema.For(ElementType);
+                Volatile.Write(ref _elementSchemaKnown, true);
+            }
+
+            return _elementSchema;
+        }
+    }
 
     /// <summary>
     /// Reads the property: through the accessor River.Generators wrote for it when there is one (<see cref="RiverAccessors"/>);
@@ -174,7 +193,8 @@ internal static class CompiledAccessors
     }
 
     // The generated constructor of a type (RiverAccessors) with reflection's exception behaviour, or null.
-    private static Func<object>? GeneratedFactory(Type type) => GeneratedFactories.GetOrAdd(type, static t =>
+    /// <summary>The constructor River.Generators wrote for <paramref name="type"/> (exceptions wrapped as Activator does), or null.</summary>
+    internal static Func<object>? GeneratedFactory(Type type) => GeneratedFactories.GetOrAdd(type, static t =>
     {
         if (RiverAccessors.Constructor(t) is not { } constructor)
         {
@@ -400,6 +420,8 @@ public sealed class RiverSchema
     // The conversion plan of each field's property type, by SchemaField.Index, made on first use.
     private readonly ValueConverter.ConversionPlan?[] _plans;
     private Action<object, object?>? _labelSetter;
+    private Func<object>? _factory;
+    private bool _factoryKnown;
     private int _labelUses;
     private bool _noGeneratedLabelSetter;
 
@@ -423,6 +445,19 @@ public sealed class RiverSchema
 
     /// <summary>The class described.</summary>
     public Type Type { get; }
+
+    /// <summary>A new instance of <see cref="Type"/>, as <see cref="CompiledAccessors.Create"/> makes it.</summary>
+    internal object? CreateInstance()
+    {
+        // The generated constructor, found once per schema instead of looked up per instance.
+        if (!Volatile.Read(ref _factoryKnown))
+        {
+            _factory = CompiledAccessors.GeneratedFactory(Type);
+            Volatile.Write(ref _factoryKnown, true);
+        }
+
+        return _factory is { } factory ? factory() : CompiledAccessors.Create(Type);
+    }
 
     /// <summary>Attributes and blocks in declaration order.</summary>
     public IReadOnlyList<SchemaField> Fields { get; }

@@ -23,7 +23,10 @@ internal sealed class EarlyDecodes(ComponentRegistry registry, IComponentEvaluat
 {
     private readonly Lock _gate = new();
     private readonly List<Decoded[]> _parts = [];
-    private Dictionary<BlockStatement, Decoded>? _byBlock;
+
+    // After Complete: each source's results ordered by the block's start (blocks of one file never share a start), for
+    // a binary search. Hashing the block objects instead costs a write to each one's header (its identity hash).
+    private Dictionary<SourceFile, Decoded[]>? _bySource;
     private int _used;
 
     /// <summary>How many components took their result from here (<see cref="TryGet"/> returned true).</summary>
@@ -44,7 +47,7 @@ internal sealed class EarlyDecodes(ComponentRegistry registry, IComponentEvaluat
 
             var local = ScratchDiagnostics.Rent();
             evaluator.DecodeArguments(block, part.Source, registration.ArgumentsType, NoScope, stability, local);
-            decoded.Add(new Decoded(block, registration, ScratchDiagnostics.Keep(local)));
+            decoded.Add(new Decoded(block, part.Source, registration, ScratchDiagnostics.Keep(local)));
         }
 
         lock (_gate)
@@ -60,44 +63,64 @@ internal sealed class EarlyDecodes(ComponentRegistry registry, IComponentEvaluat
     public bool TryGet(ComponentDeclaration component, out DiagnosticBag? diagnostics)
     {
         diagnostics = null;
-        if (_byBlock is not { } byBlock
+        if (_bySource is not { } bySource
             || component.Dependencies.Count != 0
-            || !byBlock.TryGetValue(component.Block, out var decoded)
-            || !ReferenceEquals(decoded.Registration, component.Registration))
+            || !bySource.TryGetValue(component.Source, out var ordered))
         {
             return false;
         }
 
-        diagnostics = decoded.Diagnostics;
-        Interlocked.Increment(ref _used);
-        return true;
+        var block = component.Block;
+        var start = block.Span.Start;
+        var (low, high) = (0, ordered.Length - 1);
+        while (low <= high)
+        {
+            var mid = low + ((high - low) >> 1);
+            var at = ordered[mid].Block.Span.Start;
+            if (at < start)
+            {
+                low = mid + 1;
+            }
+            else if (at > start)
+            {
+                high = mid - 1;
+            }
+            else
+            {
+                var decoded = ordered[mid];
+                if (!ReferenceEquals(decoded.Block, block) || !ReferenceEquals(decoded.Registration, component.Registration))
+                {
+                    return false;
+                }
+
+                diagnostics = decoded.Diagnostics;
+                Interlocked.Increment(ref _used);
+                return true;
+            }
+        }
+
+        return false;
     }
 
-    /// <summary>Indexes the early results by block; call once parsing has finished, before any <see cref="TryGet"/>.</summary>
+    /// <summary>Orders the early results for look-up; call once parsing has finished, before any <see cref="TryGet"/>.</summary>
     public void Complete()
     {
         lock (_gate)
         {
-            var count = 0;
-            foreach (var part in _parts)
+            var bySource = new Dictionary<SourceFile, Decoded[]>(ReferenceEqualityComparer.Instance);
+            foreach (var group in _parts.Where(p => p.Length > 0).GroupBy(p => p[0].Source, (IEqualityComparer<SourceFile>)ReferenceEqualityComparer.Instance))
             {
-                count += part.Length;
+                // The parts of a file do not overlap, and each part's blocks are in order: ordering the parts by their
+                // first block orders the whole.
+                var ordered = group.OrderBy(p => p[0].Block.Span.Start).SelectMany(p => p).ToArray();
+                bySource[group.Key] = ordered;
             }
 
-            var byBlock = new Dictionary<BlockStatement, Decoded>(count, ReferenceEqualityComparer.Instance);
-            foreach (var part in _parts)
-            {
-                foreach (var decoded in part)
-                {
-                    byBlock[decoded.Block] = decoded;
-                }
-            }
-
-            _byBlock = byBlock;
+            _bySource = bySource;
         }
     }
 
     private static readonly IReadOnlyDictionary<string, Value> NoScope = new Dictionary<string, Value>();
 
-    private readonly record struct Decoded(BlockStatement Block, ComponentRegistration Registration, DiagnosticBag? Diagnostics);
+    private readonly record struct Decoded(BlockStatement Block, SourceFile Source, ComponentRegistration Registration, DiagnosticBag? Diagnostics);
 }

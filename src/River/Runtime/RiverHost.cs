@@ -320,7 +320,8 @@ public sealed class RiverHost : IAsyncDisposable
         var exports = new Value?[count]; // by position in the plan, set once the component's run is done
         var outcomes = new (DiagnosticBag? Diagnostics, Value Exports)[count];
         // A component's exports before it runs are its exports type's defaults: the same for every component of a type.
-        var defaults = new System.Collections.Concurrent.ConcurrentDictionary<ComponentRegistration, Value>();
+        // By reference: a registration is a record, whose value hash would hash every member for every component.
+        var defaults = new System.Collections.Concurrent.ConcurrentDictionary<ComponentRegistration, Value>(ReferenceEqualityComparer.Instance);
         Value DefaultsOf(ComponentRegistration registration) => defaults.GetOrAdd(registration, static (r, e) => DefaultExports(r, e), evaluator);
         IReadOnlyDictionary<string, Value> noExports = new Dictionary<string, Value>();
         void ValidateAt(int i)

@@ -13,13 +13,15 @@ internal sealed class StringCache
     // Texts longer than this are rarely repeated and take longer to hash: always new strings.
     private const int MaxLength = 64;
 
-    // A power of two: 32 KiB of references per thread that parses.
+    // A power of two: 64 KiB of slots (reference and hash) per thread that parses.
     private const int Size = 4096;
 
     [ThreadStatic]
     private static StringCache? t_forThread;
 
-    private readonly string?[] _slots = new string?[Size];
+    // Each slot keeps its string's hash next to it, so that a text meeting another text's slot (most unique texts:
+    // addresses, labels) is told apart without reading that string, which by then is usually out of the cache.
+    private readonly Slot[] _slots = new Slot[Size];
 
     /// <summary>The calling thread's cache.</summary>
     public static StringCache ForThisThread => t_forThread ??= new StringCache();
@@ -40,14 +42,15 @@ internal sealed class StringCache
         }
 
         ref var slot = ref _slots[(hash ^ (hash >> 16)) & (Size - 1)];
-        var found = slot;
-        if (found is not null && text.SequenceEqual(found))
+        if (slot.Hash == hash && slot.Text is { } found && text.SequenceEqual(found))
         {
             return found;
         }
 
-        found = text.ToString();
-        slot = found;
-        return found;
+        var made = text.ToString();
+        slot = new Slot(made, hash);
+        return made;
     }
+
+    private readonly record struct Slot(string? Text, uint Hash);
 }

@@ -60,6 +60,10 @@ public sealed class BeylaMetrics
     private readonly Dictionary<int, string> _portText = [];
     private readonly Dictionary<SeriesKey, Children> _series = [];
     private readonly Dictionary<EventKey, Children> _byEvent = [];
+
+    // The series the last event was counted in, and its key (both under _lock).
+    private EventKey _lastKey;
+    private Children? _lastChildren;
     private readonly Lock _lock = new();
     private readonly string _hostName;
 
@@ -183,7 +187,13 @@ public sealed class BeylaMetrics
                 side.ServerPort ? (e.Direction == RequestDirection.Server ? e.HostPort : e.PeerPort) : (ushort)0);
             lock (_lock)
             {
-                if (!_byEvent.TryGetValue(key, out children))
+                // Consecutive events mostly belong to one series (the same route, status and peer): the last one found
+                // is compared first, which saves hashing the key.
+                if (_lastChildren is not null && key.Equals(_lastKey))
+                {
+                    children = _lastChildren;
+                }
+                else if (!_byEvent.TryGetValue(key, out children))
                 {
                     children = Series(side, service, in e, method, route);
                     if (children is null)
@@ -198,6 +208,9 @@ public sealed class BeylaMetrics
 
                     _byEvent.Add(key, children);
                 }
+
+                _lastKey = key;
+                _lastChildren = children;
             }
         }
 

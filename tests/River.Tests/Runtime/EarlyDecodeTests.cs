@@ -43,36 +43,20 @@ public sealed class EarlyDecodeTests
     private static List<string> Describe(IEnumerable<Diagnostic> diagnostics) =>
         diagnostics.Select(d => $"{d.Severity} {d.Source?.Path}:{d.Span.Start}-{d.Span.End} {d.Message} | {d.Hint}").ToList();
 
-    [Fact]
-    public void DecodingWhileParsingGivesExactlyTheDiagnosticsOfDecodingAfterThePlan()
+    // Validates a file of `blocks` mixed blocks twice: as `river validate` does (decoding while parsing) and by decoding
+    // everything after the plan. Returns both diagnostics and how many components took an early result.
+    private static (List<string> Early, List<string> After, IReadOnlyList<Diagnostic> Diagnostics, int DecodedEarly) ValidateBothWays(int blocks)
     {
         var path = Path.Combine(Path.GetTempPath(), $"river-early-{Guid.NewGuid():N}.alloy");
-        File.WriteAllText(path, MixedConfig(4400));
+        File.WriteAllText(path, MixedConfig(blocks));
         try
         {
             var catalog = TestCatalog.Create();
             var early = RiverHost.ValidateFile(path, new ComponentRegistry(catalog), StabilityLevel.GenerallyAvailable, out var decodedEarly);
-
             var snapshot = ConfigReader.Read(path);
             Assert.True(snapshot.Success);
             var after = RiverHost.ValidateFiles(snapshot.Files, catalog, StabilityLevel.GenerallyAvailable);
-
-            Assert.Equal(Describe(after), Describe(early));
-            // Every kind of problem is in there, so the comparison covers each.
-            var messages = string.Join("\n", after.Select(d => d.Message));
-            Assert.Contains("\"soon\" should be number, got string", messages, StringComparison.Ordinal);
-            Assert.Contains("string.to_upper(\"x\") should be number, got string", messages, StringComparison.Ordinal);
-            Assert.Contains("missing required attribute \"password\"", messages, StringComparison.Ordinal);
-            Assert.Contains("unrecognized attribute name \"fail_after\"", messages, StringComparison.Ordinal);
-            Assert.Contains("already declared", messages, StringComparison.Ordinal);
-            Assert.Contains("stability level", messages, StringComparison.Ordinal);
-            Assert.Contains("testcomponents.passthru", messages, StringComparison.Ordinal);
-
-            // The early results were used for every self-contained component the plan accepts: the root source, the
-            // valid blocks and the three kinds of argument error (six of every eleven blocks); not for the duplicates,
-            // the refused or unknown components, or the blocks with identifiers.
-            var selfContainedAndAccepted = 1 + Enumerable.Range(0, 4400).Count(i => i % 11 <= 5);
-            Assert.Equal(selfContainedAndAccepted, decodedEarly);
+            return (Describe(early), Describe(after), after, decodedEarly);
         }
         finally
         {
@@ -81,21 +65,34 @@ public sealed class EarlyDecodeTests
     }
 
     [Fact]
+    public void DecodingWhileParsingGivesExactlyTheDiagnosticsOfDecodingAfterThePlan()
+    {
+        var (early, after, diagnostics, decodedEarly) = ValidateBothWays(4400);
+        Assert.Equal(after, early);
+
+        // Every kind of problem is in there, so the comparison covers each.
+        var messages = string.Join("\n", diagnostics.Select(d => d.Message));
+        Assert.Contains("\"soon\" should be number, got string", messages, StringComparison.Ordinal);
+        Assert.Contains("string.to_upper(\"x\") should be number, got string", messages, StringComparison.Ordinal);
+        Assert.Contains("missing required attribute \"password\"", messages, StringComparison.Ordinal);
+        Assert.Contains("unrecognized attribute name \"fail_after\"", messages, StringComparison.Ordinal);
+        Assert.Contains("already declared", messages, StringComparison.Ordinal);
+        Assert.Contains("stability level", messages, StringComparison.Ordinal);
+        Assert.Contains("testcomponents.passthru", messages, StringComparison.Ordinal);
+
+        // The early results were used for every self-contained component the plan accepts: the root source, the
+        // valid blocks and the three kinds of argument error (six of every eleven blocks); not for the duplicates,
+        // the refused or unknown components, or the blocks with identifiers.
+        var selfContainedAndAccepted = 1 + Enumerable.Range(0, 4400).Count(i => i % 11 <= 5);
+        Assert.Equal(selfContainedAndAccepted, decodedEarly);
+    }
+
+    [Fact]
     public void ASmallFileIsDecodedAfterThePlanAsBefore()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"river-early-{Guid.NewGuid():N}.alloy");
-        File.WriteAllText(path, MixedConfig(22));
-        try
-        {
-            var catalog = TestCatalog.Create();
-            var diagnostics = RiverHost.ValidateFile(path, new ComponentRegistry(catalog), StabilityLevel.GenerallyAvailable, out var decodedEarly);
-            Assert.Equal(0, decodedEarly);
-            Assert.Equal(Describe(RiverHost.ValidateFiles(ConfigReader.Read(path).Files, catalog)), Describe(diagnostics));
-            Assert.Contains(diagnostics, d => d.Message == "\"soon\" should be number, got string");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var (early, after, diagnostics, decodedEarly) = ValidateBothWays(22);
+        Assert.Equal(0, decodedEarly);
+        Assert.Equal(after, early);
+        Assert.Contains(diagnostics, d => d.Message == "\"soon\" should be number, got string");
     }
 }

@@ -8,8 +8,8 @@ namespace River.Runtime;
 /// <c>river validate</c>'s argument decoding done while the file is still being parsed: each part of a large file
 /// (<see cref="RiverParser.Parse(SourceFile, Action{ConfigFile})"/>) has its self-contained component blocks decoded
 /// on the thread that just parsed it, while the part's syntax tree is still in that core's cache. Decoding the whole
-/// tree afterwards instead reads it back from memory, and on a 10 000-block file those cache misses were most of the
-/// decode time.
+/// tree afterwards instead reads it back from memory: on a 10 000-block file the decode's own time was mostly cache
+/// misses on the tree (docs/BENCHMARKS.md, "Language", session 7).
 /// </summary>
 /// <remarks>
 /// Only a block that can decode to nothing but what the later decode would give is taken early: a block with a

@@ -192,8 +192,10 @@ internal static class CompiledAccessors
         };
     }
 
-    // The generated constructor of a type (RiverAccessors) with reflection's exception behaviour, or null.
-    /// <summary>The constructor River.Generators wrote for <paramref name="type"/> (exceptions wrapped as Activator does), or null.</summary>
+    /// <summary>
+    /// The constructor River.Generators wrote for <paramref name="type"/> (<see cref="RiverAccessors"/>), with
+    /// reflection's exception behaviour, or null.
+    /// </summary>
     internal static Func<object>? GeneratedFactory(Type type) => GeneratedFactories.GetOrAdd(type, static t =>
     {
         if (RiverAccessors.Constructor(t) is not { } constructor)

@@ -241,6 +241,35 @@ public sealed class DiscoveryTests(PythonServers servers) : IClassFixture<Python
     }
 
     [Fact]
+    public void NetlinkListsTheSameListeningSocketsAsProcNetTcp()
+    {
+        // A listener of each family and an accepted connection of our own, so both tables hold more than listeners.
+        using var v4 = new TcpListener(IPAddress.Loopback, 0);
+        using var v6 = new TcpListener(IPAddress.IPv6Loopback, 0);
+        v4.Start();
+        v6.Start();
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, ((IPEndPoint)v4.LocalEndpoint).Port);
+        using var accepted = v4.AcceptTcpClient();
+
+        var fromNetlink = new Dictionary<long, int>();
+        Assert.True(SockDiag.TryReadListeners(fromNetlink), "NETLINK_SOCK_DIAG should answer on Linux");
+        var fromProc = new Dictionary<long, int>();
+        ProcFs.ParseTcpTable("/proc/self/net/tcp", fromProc);
+        ProcFs.ParseTcpTable("/proc/self/net/tcp6", fromProc);
+
+        // Other tests open and close listeners meanwhile: compare on ours (same inode for the same port).
+        foreach (var port in new[] { ((IPEndPoint)v4.LocalEndpoint).Port, ((IPEndPoint)v6.LocalEndpoint).Port })
+        {
+            Assert.Contains(port, fromNetlink.Values);
+            Assert.Equal(fromProc.Where(e => e.Value == port).OrderBy(e => e.Key), fromNetlink.Where(e => e.Value == port).OrderBy(e => e.Key));
+        }
+
+        // A connected socket is not a listener.
+        Assert.DoesNotContain(((IPEndPoint)client.Client.LocalEndPoint!).Port, fromNetlink.Values);
+    }
+
+    [Fact]
     public void TcpTableParserKeepsOnlyListeningSockets()
     {
         var path = Path.GetTempFileName();

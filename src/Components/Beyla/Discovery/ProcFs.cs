@@ -14,7 +14,8 @@ public sealed record ProcessSnapshot(int Pid, int ParentPid, long StartTicks, st
 /// <summary>
 /// Reads <c>/proc</c>: process list, executables and command lines, environments, and the listening TCP ports of each
 /// process (its socket inodes from <c>/proc/PID/fd</c> joined with the listening sockets, state <c>0A</c>, of
-/// <c>/proc/PID/net/tcp</c> and <c>tcp6</c> — read once per network namespace).
+/// <c>/proc/PID/net/tcp</c> and <c>tcp6</c> — read once per network namespace; River's own namespace is asked over
+/// netlink instead, see <see cref="SockDiag"/>).
 /// </summary>
 public sealed class ProcFs
 {
@@ -132,6 +133,8 @@ public sealed class ProcFs
         var result = new Dictionary<int, SortedSet<int>>();
         // inode → port, per network namespace (identified by the inode of /proc/PID/ns/net).
         var listenersByNs = new Dictionary<string, Dictionary<long, int>>(StringComparer.Ordinal);
+        // River's own namespace is asked of the kernel over netlink (SockDiag) when this is the real /proc.
+        var ownNs = Root == "/proc" ? ReadLink(Path.Combine(Root, "self", "ns", "net")) : null;
         foreach (var pid in pids)
         {
             var dir = Path.Combine(Root, pid.ToString(CultureInfo.InvariantCulture));
@@ -145,8 +148,12 @@ public sealed class ProcFs
             if (!listenersByNs.TryGetValue(ns, out var listeners))
             {
                 listeners = new Dictionary<long, int>();
-                ParseTcpTable(Path.Combine(dir, "net", "tcp"), listeners);
-                ParseTcpTable(Path.Combine(dir, "net", "tcp6"), listeners);
+                if (ns != ownNs || !SockDiag.TryReadListeners(listeners))
+                {
+                    ParseTcpTable(Path.Combine(dir, "net", "tcp"), listeners);
+                    ParseTcpTable(Path.Combine(dir, "net", "tcp6"), listeners);
+                }
+
                 listenersByNs[ns] = listeners;
             }
 

@@ -45,7 +45,6 @@ internal sealed class EarlyDecodes(ComponentRegistry registry, IComponentEvaluat
                 continue;
             }
 
-            _ = block.Id; // made here, on this core, for the plan (which asks for it of every block)
             var local = ScratchDiagnostics.Rent();
             evaluator.DecodeArguments(block, part.Source, registration.ArgumentsType, NoScope, stability, local);
             decoded.Add(new Decoded(block, part.Source, registration, ScratchDiagnostics.Keep(local)));

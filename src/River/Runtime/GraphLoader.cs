@@ -93,9 +93,7 @@ public static class GraphLoader
                 // The block stores its dotted name, so the look-up makes no string and no name parts.
                 var registered = registry.TryGet(block.Name, out var registration);
                 var name = registered ? registration.Name : block.Name;
-                // `name.label` (the registry is looked up by the block's own name, so name is that name): the block
-                // caches it, and `river validate` has it made already on the thread that parsed the block.
-                var id = block.Id;
+                var id = block.Label is null ? name : string.Concat(name, ".", block.Label);
                 if (declared.TryGetValue(id, out var firstIndex))
                 {
                     var first = firstIndex >= 0 ? (components[firstIndex].Block, components[firstIndex].Source) : others[~firstIndex];

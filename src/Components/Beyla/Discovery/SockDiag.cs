@@ -103,7 +103,9 @@ internal static partial class SockDiag
             }
         }
 
-        var buffer = new byte[32 * 1024];
+        // Larger than any batch the kernel sends a dump in (at most 32 KiB), so no answer is ever cut short; one that
+        // were would fail the length check below and discovery would read /proc instead.
+        var buffer = new byte[64 * 1024];
         while (true)
         {
             nint read;

@@ -1,4 +1,34 @@
-# Sourced by the ebpf-*.sh benchmarks: the nginx they load with wrk.
+# Sourced by the ebpf-*.sh benchmarks: their common preamble and the nginx they load with wrk.
+# prepare_bench_host NAME PROJECT [TOOL...]: checks for nginx, wrk, curl, dotnet and the TOOLs, and for root; builds the
+# host PROJECT (Release); makes WORK, a temp dir named after NAME that nginx's workers (running as nobody) can read;
+# and installs an EXIT trap (stop_bench) that restores kernel.bpf_stats_enabled when STATS_BEFORE is set, stops
+# HOST_PID, RIVER_PID and NGINX_PID and removes WORK.
+prepare_bench_host() {
+    local name="$1" project="$2" tool
+    shift 2
+    for tool in nginx wrk curl dotnet "$@"; do
+        command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
+    done
+    [ "$(id -u)" = 0 ] || { echo "run as root (BPF)" >&2; exit 1; }
+    dotnet build -c Release "$project" -nologo -v q >/dev/null
+    WORK="$(mktemp -d "/tmp/river-$name.XXXXXX")"
+    chmod 755 "$WORK"
+    NGINX_PID=""
+    HOST_PID=""
+    RIVER_PID=""
+    trap stop_bench EXIT
+}
+
+stop_bench() {
+    local pid
+    [ -n "${STATS_BEFORE:-}" ] && echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || true
+    for pid in "$HOST_PID" "$RIVER_PID" "$NGINX_PID"; do
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+
 # start_bench_nginx DIR [WORKERS]: writes DIR/nginx.conf (a temp prefix, a free loopback port, no access log,
 # unlimited keep-alive, one small static file), starts nginx in the foreground as a child of the calling shell and
 # waits until it answers. Sets PORT, NGINX_PID and PIDS (the master and its workers, comma-separated).

@@ -16,26 +16,8 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 HOST_PROJECT="$ROOT/bench/scripts/ebpf-capture-host/EbpfCaptureHost.csproj"
 HOST_DLL="$ROOT/bench/scripts/ebpf-capture-host/bin/Release/net10.0/EbpfCaptureHost.dll"
 
-for tool in nginx wrk curl dotnet; do
-    command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
-done
-[ "$(id -u)" = 0 ] || { echo "run as root (BPF)" >&2; exit 1; }
-
-dotnet build -c Release "$HOST_PROJECT" -nologo -v q >/dev/null
-
-WORK="$(mktemp -d /tmp/river-ebpf-bench.XXXXXX)"
-chmod 755 "$WORK" # nginx workers run as nobody and must read the docroot
-NGINX_PID=""
-HOST_PID=""
-cleanup() {
-    [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null || true
-    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 source "$(dirname "$0")/bench-nginx.sh"
+prepare_bench_host ebpf-bench "$HOST_PROJECT"
 start_bench_nginx "$WORK" "$WORKERS"
 
 run_wrk() { # prints "req_per_sec total_requests"

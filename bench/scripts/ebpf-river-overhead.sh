@@ -33,31 +33,10 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 HOST_PROJECT="$ROOT/bench/scripts/ebpf-capture-host/EbpfCaptureHost.csproj"
 HOST_DLL="$ROOT/bench/scripts/ebpf-capture-host/bin/Release/net10.0/EbpfCaptureHost.dll"
 
-for tool in nginx wrk curl python3 dotnet; do
-    command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
-done
-[ "$(id -u)" = 0 ] || { echo "run as root (BPF)" >&2; exit 1; }
-
-dotnet build -c Release "$HOST_PROJECT" -nologo -v q >/dev/null
-"$ROOT/river" --help >/dev/null # publishes artifacts/river on first use or after source changes
-
-WORK="$(mktemp -d /tmp/river-ebpf-river-bench.XXXXXX)"
-chmod 755 "$WORK" # nginx workers run as nobody and must read the docroot
-NGINX_PID=""
-HOST_PID=""
-RIVER_PID=""
-cleanup() {
-    [ -n "${STATS_BEFORE:-}" ] && echo "$STATS_BEFORE" > "$STATS_SWITCH" 2>/dev/null || true
-    [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null || true
-    [ -n "$RIVER_PID" ] && kill "$RIVER_PID" 2>/dev/null || true
-    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 source "$(dirname "$0")/bench-nginx.sh"
+prepare_bench_host ebpf-river-bench "$HOST_PROJECT" python3
+"$ROOT/river" --help >/dev/null # publishes artifacts/river on first use or after source changes
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start_bench_nginx "$WORK" "$WORKERS"
 
 cat > "$WORK/river.alloy" <<CONF

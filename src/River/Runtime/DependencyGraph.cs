@@ -88,7 +88,13 @@ public static class DependencyGraph
         var start = new int[count + 1];
         for (var i = 0; i < count; i++)
         {
+            // Most nodes of a large config have no dependency: no enumerator for them.
             remaining[i] = dependencies[i].Count;
+            if (remaining[i] == 0)
+            {
+                continue;
+            }
+
             foreach (var dependency in dependencies[i])
             {
                 start[dependency + 1]++;
@@ -104,6 +110,11 @@ public static class DependencyGraph
         var filled = start[..count];
         for (var i = 0; i < count; i++)
         {
+            if (remaining[i] == 0)
+            {
+                continue;
+            }
+
             foreach (var dependency in dependencies[i])
             {
                 dependants[filled[dependency]++] = i;
@@ -201,7 +212,7 @@ public static class DependencyGraph
                     // A component of one node (nearly every node of a valid graph): no member list.
                     stack.Pop();
                     onStack[v] = false;
-                    if (edges.Contains(v))
+                    if (edges.Count > 0 && edges.Contains(v))
                     {
                         cycles.Add([v]);
                     }

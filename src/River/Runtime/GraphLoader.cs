@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using River.Diagnostics;
 using River.Eval;
 using River.Syntax;
@@ -94,8 +95,12 @@ public static class GraphLoader
                 var registered = registry.TryGet(block.Name, out var registration);
                 var name = registered ? registration.Name : block.Name;
                 var id = block.Label is null ? name : string.Concat(name, ".", block.Label);
-                if (declared.TryGetValue(id, out var firstIndex))
+                // One hash of the id for both the duplicate test and the insertion; the slot is set below, before
+                // any other change to `declared`.
+                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(declared, id, out var exists);
+                if (exists)
                 {
+                    var firstIndex = slot;
                     var first = firstIndex >= 0 ? (components[firstIndex].Block, components[firstIndex].Source) : others[~firstIndex];
                     diagnostics.Error(file.Source, block.NameSpan, $"block {id} already declared at {first.Source.Describe(first.Block.NameSpan.Start)}");
                     continue;
@@ -149,12 +154,12 @@ public static class GraphLoader
 
                 if (accepted)
                 {
-                    declared.Add(id, components.Count);
+                    slot = components.Count;
                     components.Add(new ComponentDeclaration(id, registration, block, file.Source));
                 }
                 else
                 {
-                    declared.Add(id, ~others.Count);
+                    slot = ~others.Count;
                     others.Add((block, file.Source));
                 }
             }
@@ -227,6 +232,7 @@ public static class GraphLoader
 
         var order = DependencyGraph.TopologicalOrder(edges);
         var position = order is null ? null : new int[count];
+        plan.Components.Capacity = count; // one array, not the doubling copies of 10 000 adds
         for (var p = 0; p < count; p++)
         {
             var i = order is null ? p : order[p];

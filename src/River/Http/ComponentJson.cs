@@ -61,11 +61,11 @@ public static class ComponentJson
         writer.WriteEndObject();
         writer.WriteString("original", string.Empty);
         writer.WritePropertyName("arguments");
-        AlloyJsonWriter.WriteBody(writer, detail ? node.Arguments : null);
+        AlloyJson.WriteBody(writer, detail ? node.Arguments : null);
         writer.WritePropertyName("exports");
-        AlloyJsonWriter.WriteBody(writer, detail ? node.ExportsObject ?? node.Exports : null);
+        AlloyJson.WriteBody(writer, detail ? node.ExportsObject ?? node.Exports : null);
         writer.WritePropertyName("debugInfo");
-        AlloyJsonWriter.WriteBody(writer, detail ? node.DebugInfo : null);
+        AlloyJson.WriteBody(writer, detail ? node.DebugInfo : null);
         writer.WriteBoolean("liveDebuggingEnabled", false);
         writer.WriteEndObject();
     }

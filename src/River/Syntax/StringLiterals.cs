@@ -129,40 +129,11 @@ public static class StringLiterals
 
     /// <summary>
     /// Quotes a string the way Go's <c>%q</c> does (used in messages that Alloy formats with it): double quotes,
-    /// backslash escapes for quotes, backslashes and control characters.
+    /// backslash escapes for quotes, backslashes, control and other non-printable characters.
     /// </summary>
     public static string GoQuote(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var sb = new StringBuilder(value.Length + 2);
-        sb.Append('"');
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\a': sb.Append("\\a"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\v': sb.Append("\\v"); break;
-                default:
-                    if (c < 0x20 || c == 0x7F)
-                    {
-                        sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
-
-                    break;
-            }
-        }
-
-        return sb.Append('"').ToString();
+        return Values.ValuePrinter.Quote(value);
     }
 }

@@ -105,39 +105,68 @@ public static class AlloyJson
         writer.WriteEndObject();
     }
 
-    /// <summary>Writes a body: the [River] attributes and blocks of <paramref name="instance"/>.</summary>
-    public static void WriteBody(Utf8JsonWriter writer, object instance)
+    /// <summary>
+    /// Writes a body: the [River] attributes and blocks of a typed object (optional ones equal to their defaults left
+    /// out, as Alloy does), the sorted attributes of an object value or of an object the value encoder turns into one,
+    /// and an empty body for null or any other value (Alloy refuses to encode those as bodies).
+    /// </summary>
+    public static void WriteBody(Utf8JsonWriter writer, object? body)
     {
-        var schema = RiverSchema.For(instance.GetType())
-            ?? throw new ArgumentException($"{instance.GetType().Name} has no River schema", nameof(instance));
-        object? defaults = null;
-        try
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartArray();
+        switch (body)
         {
-            defaults = Activator.CreateInstance(instance.GetType());
-        }
-        catch (MissingMethodException)
-        {
-            // Without a parameterless constructor there are no defaults to compare with: write every attribute.
+            case null:
+                break;
+            case ObjectValue obj:
+                WriteAttributes(writer, obj);
+                break;
+            case River.Values.Value:
+                break;
+            default:
+                if (RiverSchema.For(body.GetType()) is { } schema)
+                {
+                    WriteStatements(writer, schema, body);
+                }
+                else if (ValueEncoder.Encode(body) is ObjectValue encoded)
+                {
+                    WriteAttributes(writer, encoded);
+                }
+
+                break;
         }
 
-        writer.WriteStartArray();
+        writer.WriteEndArray();
+    }
+
+    private static void WriteStatements(Utf8JsonWriter writer, RiverSchema schema, object instance)
+    {
+        // Without a parameterless constructor there are no defaults to compare with: every field is written.
+        object? defaults = null;
+        if (instance.GetType().GetConstructor(Type.EmptyTypes) is not null)
+        {
+            try
+            {
+                defaults = Activator.CreateInstance(instance.GetType());
+            }
+            catch (System.Reflection.TargetInvocationException)
+            {
+                defaults = null;
+            }
+        }
+
         foreach (var field in schema.Fields)
         {
             var raw = field.Property.GetValue(instance);
+            if (!field.Required && defaults is not null
+                && (raw is null || ValueEncoder.Encode(raw).Equals(ValueEncoder.Encode(field.Property.GetValue(defaults)))))
+            {
+                continue;
+            }
+
             if (!field.IsBlock)
             {
-                var value = ValueEncoder.Encode(raw);
-                if (!field.Required && defaults is not null && value.Equals(ValueEncoder.Encode(field.Property.GetValue(defaults))))
-                {
-                    continue;
-                }
-
-                writer.WriteStartObject();
-                writer.WriteString("name", field.Name);
-                writer.WriteString("type", "attr");
-                writer.WritePropertyName("value");
-                WriteValue(writer, value);
-                writer.WriteEndObject();
+                WriteAttribute(writer, field.Name, ValueEncoder.Encode(raw));
                 continue;
             }
 
@@ -149,49 +178,67 @@ public static class AlloyJson
             var blocks = field.IsRepeated ? ((System.Collections.IEnumerable)raw).Cast<object?>() : [raw];
             foreach (var block in blocks)
             {
-                if (block is null)
+                if (block is not null)
                 {
-                    continue;
+                    WriteBlock(writer, field.Name, block);
                 }
-
-                writer.WriteStartObject();
-                writer.WriteString("name", field.Name);
-                writer.WriteString("type", "block");
-                if (RiverSchema.For(block.GetType())?.Label?.GetValue(block) is string label && label.Length > 0)
-                {
-                    writer.WriteString("label", label);
-                }
-
-                writer.WritePropertyName("body");
-                if (RiverSchema.For(block.GetType()) is not null)
-                {
-                    WriteBody(writer, block);
-                }
-                else
-                {
-                    // A block decoded into a map: its entries are the block's attributes.
-                    writer.WriteStartArray();
-                    if (block is System.Collections.IDictionary map)
-                    {
-                        foreach (System.Collections.DictionaryEntry entry in map)
-                        {
-                            writer.WriteStartObject();
-                            writer.WriteString("name", (string)entry.Key);
-                            writer.WriteString("type", "attr");
-                            writer.WritePropertyName("value");
-                            WriteValue(writer, ValueEncoder.Encode(entry.Value));
-                            writer.WriteEndObject();
-                        }
-                    }
-
-                    writer.WriteEndArray();
-                }
-
-                writer.WriteEndObject();
             }
         }
+    }
 
-        writer.WriteEndArray();
+    private static void WriteBlock(Utf8JsonWriter writer, string name, object block)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name", name);
+        writer.WriteString("type", "block");
+        var schema = RiverSchema.For(block.GetType());
+        if (schema?.Label?.GetValue(block) is string { Length: > 0 } label)
+        {
+            writer.WriteString("label", label);
+        }
+
+        writer.WritePropertyName("body");
+        if (schema is not null)
+        {
+            writer.WriteStartArray();
+            WriteStatements(writer, schema, block);
+            writer.WriteEndArray();
+        }
+        else
+        {
+            // A block decoded into a map: its entries are the block's attributes.
+            writer.WriteStartArray();
+            if (block is System.Collections.IDictionary map)
+            {
+                foreach (System.Collections.DictionaryEntry entry in map)
+                {
+                    WriteAttribute(writer, (string)entry.Key, ValueEncoder.Encode(entry.Value));
+                }
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteAttributes(Utf8JsonWriter writer, ObjectValue obj)
+    {
+        foreach (var key in obj.SortedKeys)
+        {
+            obj.TryGet(key, out var field);
+            WriteAttribute(writer, key, field);
+        }
+    }
+
+    private static void WriteAttribute(Utf8JsonWriter writer, string name, Value value)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name", name);
+        writer.WriteString("type", "attr");
+        writer.WritePropertyName("value");
+        WriteValue(writer, value);
+        writer.WriteEndObject();
     }
 
     private static void WriteNumber(Utf8JsonWriter writer, NumberValue n)

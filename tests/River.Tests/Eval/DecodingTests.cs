@@ -173,4 +173,36 @@ public class DecodingTests
         var json = AlloyJson.Body(new TestQueueConfig { Capacity = 5 });
         Assert.Equal("[{\"name\":\"capacity\",\"type\":\"attr\",\"value\":{\"type\":\"number\",\"value\":5}}]", json);
     }
+
+    [Fact]
+    public void AlloyJsonBodyOmitsOptionalBlocksEqualToTheirDefaultsAndKeepsRequiredOnes()
+    {
+        // As Alloy's alloyjson: discovery, ebpf and metrics are optional blocks left at their defaults.
+        var json = AlloyJson.Body(new TestBeylaArguments { OpenPort = "80", Output = new TestOutput() });
+        Assert.Equal(
+            "[{\"name\":\"open_port\",\"type\":\"attr\",\"value\":{\"type\":\"string\",\"value\":\"80\"}}," +
+            "{\"name\":\"output\",\"type\":\"block\",\"body\":[]}]",
+            json);
+    }
+
+    [Fact]
+    public void AlloyJsonWritesNullWithANullValueAndBodiesOfObjectValuesAndOtherValues()
+    {
+        Assert.Equal("{\"type\":\"null\",\"value\":null}", AlloyJson.Value(Value.Null));
+        Assert.Equal("{\"type\":\"number\",\"value\":\"NaN\"}", AlloyJson.Value(NumberValue.FromFloat(double.NaN)));
+        using var stream = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(stream))
+        {
+            writer.WriteStartArray();
+            AlloyJson.WriteBody(writer, ObjectValue.From([new("b", Value.Int(1)), new("a", Value.Null)]));
+            AlloyJson.WriteBody(writer, Value.String("not a body"));
+            AlloyJson.WriteBody(writer, null);
+            writer.WriteEndArray();
+        }
+
+        Assert.Equal(
+            "[[{\"name\":\"a\",\"type\":\"attr\",\"value\":{\"type\":\"null\",\"value\":null}}," +
+            "{\"name\":\"b\",\"type\":\"attr\",\"value\":{\"type\":\"number\",\"value\":1}}],[],[]]",
+            System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
 }

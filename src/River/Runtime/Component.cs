@@ -25,6 +25,9 @@ public interface IComponent
 /// </summary>
 public interface IPassiveComponent : IComponent
 {
+    /// <summary>Only waits for cancellation (the runtime does not call it; a caller that does gets that).</summary>
+    Task IComponent.RunAsync(CancellationToken cancellationToken) =>
+        Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
 }
 
 /// <summary>Implemented by components that report their own health; others are healthy while running.</summary>

@@ -80,9 +80,6 @@ public sealed class DiscoveryRelabelComponent : IPassiveComponent, IHealthReport
     public ComponentHealth CurrentHealth => _health;
 
     /// <inheritdoc/>
-    public Task RunAsync(CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
-
-    /// <inheritdoc/>
     public void Update(object arguments)
     {
         var args = (DiscoveryRelabelArguments)arguments;

@@ -82,9 +82,6 @@ public sealed class PrometheusRelabelComponent : IPassiveComponent, IMetricsRece
     }
 
     /// <inheritdoc/>
-    public Task RunAsync(CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
-
-    /// <inheritdoc/>
     public void Update(object arguments)
     {
         var a = (PrometheusRelabelArguments)arguments;

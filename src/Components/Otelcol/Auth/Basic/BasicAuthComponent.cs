@@ -112,9 +112,6 @@ public sealed class BasicAuthComponent : IPassiveComponent
         StabilityLevel.GenerallyAvailable,
         static (options, arguments) => new BasicAuthComponent(options, (BasicAuthArguments)arguments));
 
-    /// <inheritdoc />
-    public Task RunAsync(CancellationToken cancellationToken) =>
-        Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
 
     /// <inheritdoc />
     public void Update(object arguments)

@@ -59,9 +59,6 @@ public sealed class BearerAuthComponent : IPassiveComponent
         StabilityLevel.GenerallyAvailable,
         static (options, arguments) => new BearerAuthComponent(options, (BearerAuthArguments)arguments));
 
-    /// <inheritdoc />
-    public Task RunAsync(CancellationToken cancellationToken) =>
-        Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
 
     /// <inheritdoc />
     public void Update(object arguments)

@@ -45,9 +45,6 @@ public sealed class DebugExporterComponent : IPassiveComponent, ITracesConsumer
     /// <inheritdoc />
     public void Update(object arguments) => _arguments = (DebugExporterArguments)arguments;
 
-    /// <inheritdoc />
-    public Task RunAsync(CancellationToken cancellationToken) =>
-        Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
 
     /// <inheritdoc />
     public ValueTask ConsumeTracesAsync(ExportTraceServiceRequest traces, CancellationToken cancellationToken)

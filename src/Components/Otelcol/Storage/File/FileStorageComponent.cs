@@ -137,9 +137,6 @@ public sealed class FileStorageComponent : IPassiveComponent
         StabilityLevel.GenerallyAvailable,
         static (options, arguments) => new FileStorageComponent(options, (FileStorageArguments)arguments));
 
-    /// <inheritdoc />
-    public Task RunAsync(CancellationToken cancellationToken) =>
-        Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
 
     /// <inheritdoc />
     public void Update(object arguments) => Publish((FileStorageArguments)arguments);

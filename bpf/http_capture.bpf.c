@@ -165,6 +165,13 @@ struct {
     __type(value, struct scratch);
 } scratch_mem SEC(".maps");
 
+/* This CPU's scratch bytes (a per-CPU array of one element: the verifier inlines the look-up). */
+static __always_inline struct scratch *scratch(void)
+{
+    __u32 zero = 0;
+    return bpf_map_lookup_elem(&scratch_mem, &zero);
+}
+
 static __always_inline void count(__u32 idx)
 {
     __u64 *v = bpf_map_lookup_elem(&stats, &idx);
@@ -329,8 +336,7 @@ static __noinline int new_request(struct conn_state *conn, __u64 p, __u64 len, _
 {
     __u32 seq = conn->tail++;
     conn->last_buf_len = HTTP_BUF_SIZE; /* nothing to append to if the record is lost */
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    struct scratch *s = scratch();
     __u32 off = (meta >> 48) & (SCAN_SIZE - 1);
     /* A request of at most HTTP_SMALL_BUF bytes, all of them in the scratch bytes, goes as a small record: half
      * the ring memory written and read, a quarter of the words copied (wrk's requests to nginx are 40 bytes). */
@@ -414,8 +420,7 @@ static __noinline int append_request(struct conn_state *conn, __u64 len, __u32 o
         }
         a->data_len = 0;
     } else {
-        __u32 zero = 0;
-        struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+        struct scratch *s = scratch();
         if (!s)
             return 0;
         struct http_append_data *d = bpf_ringbuf_reserve(&events, sizeof(struct http_append_data), 0);
@@ -483,8 +488,7 @@ static __noinline int finish_request(struct conn_state *conn, __u32 status, __u6
  * byte steps. A global function, so the verifier checks it once rather than per call. */
 __noinline int find_blank_line(__u32 start, __u32 n)
 {
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    struct scratch *s = scratch();
     if (!s)
         return 0;
     if (n > SCAN_SIZE)
@@ -584,8 +588,7 @@ static __always_inline void keep_carry(struct conn_state *conn, struct scratch *
  * META(fd, direction, flags) | META_OFF(first). */
 static __noinline int track_requests(struct conn_state *conn, __u64 p, __u64 len, __u64 now, __u64 meta)
 {
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    struct scratch *s = scratch();
     if (!s)
         return 0;
     __u32 n = s->n;
@@ -624,8 +627,7 @@ static __noinline int track_requests(struct conn_state *conn, __u64 p, __u64 len
  * by a request line would be taken for a request (as in track_requests). `meta` is META(fd, direction, 0). */
 static __noinline int continue_requests(struct conn_state *conn, __u64 p, __u64 len, __u64 meta)
 {
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    struct scratch *s = scratch();
     if (!s)
         return 0;
     __u32 k = conn->carry_len;
@@ -673,8 +675,7 @@ static __noinline int continue_requests(struct conn_state *conn, __u64 p, __u64 
  * for the same reason as find_blank_line. */
 __noinline int find_status_line(__u32 start, __u32 n)
 {
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    struct scratch *s = scratch();
     if (!s)
         return 0;
     if (n > SCAN_SIZE)
@@ -730,8 +731,7 @@ static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 l
         finish_request(conn, status, total - first, now);
         return 0;
     }
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    struct scratch *s = scratch();
     if (!s)
         return 0;
     __u32 n = s->n;
@@ -759,8 +759,7 @@ static __noinline int finish_responses(struct conn_state *conn, __u64 p, __u64 l
  * the answers from there on are paired as in finish_responses. */
 static __noinline int answer_inside(struct conn_state *conn, __u64 p, __u64 len, __u64 ret)
 {
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    struct scratch *s = scratch();
     if (!s)
         return 0;
     __u64 n = len < SCAN_SIZE ? len : SCAN_SIZE;
@@ -875,8 +874,7 @@ int BPF_PROG(river_sys_exit, struct pt_regs *regs, long ret)
         return 0;
 
     /* The call's first bytes, read once: classified here, scanned and copied into records from the scratch. */
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_mem, &zero);
+    struct scratch *s = scratch();
     if (!s)
         return 0;
     __u64 n = len < SCAN_SIZE ? len : SCAN_SIZE;

@@ -66,10 +66,7 @@ internal static class FirstLoadGc
 
         try
         {
-            // Without the full blocking collection the region would otherwise start with (of the few hundred KB that
-            // start-up left): 0.5-0.8 ms instead of 1.2-1.5 ms before the load can begin. When the memory is not there
-            // without one, no region is entered and the load collects as usual.
-            if (!GC.TryStartNoGCRegion(region, disallowFullBlockingGC: true))
+            if (!GC.TryStartNoGCRegion(region))
             {
                 return false;
             }

@@ -65,7 +65,10 @@ internal static partial class SockDiag
         try
         {
             var found = new Dictionary<long, int>();
-            if (!Dump(fd, AfInet, 1, found) || !Dump(fd, AfInet6, 2, found))
+            // Larger than any batch the kernel sends a dump in (at most 32 KiB), so no answer is ever cut short; one
+            // that were would fail Dump's length check and discovery would read /proc instead. One buffer serves both.
+            var buffer = new byte[64 * 1024];
+            if (!Dump(fd, AfInet, 1, buffer, found) || !Dump(fd, AfInet6, 2, buffer, found))
             {
                 return false;
             }
@@ -84,7 +87,7 @@ internal static partial class SockDiag
     }
 
     // One dump request for a family and its answers up to NLMSG_DONE.
-    private static unsafe bool Dump(int fd, byte family, uint sequence, Dictionary<long, int> found)
+    private static unsafe bool Dump(int fd, byte family, uint sequence, byte[] buffer, Dictionary<long, int> found)
     {
         Span<byte> request = stackalloc byte[RequestLength];
         request.Clear();
@@ -103,9 +106,6 @@ internal static partial class SockDiag
             }
         }
 
-        // Larger than any batch the kernel sends a dump in (at most 32 KiB), so no answer is ever cut short; one that
-        // were would fail the length check below and discovery would read /proc instead.
-        var buffer = new byte[64 * 1024];
         while (true)
         {
             nint read;

@@ -19,7 +19,8 @@
 # # events lost (beyla_ebpf_lost_events_total, over the measured and the statistics run), and whether River counted every request wrk completed (GET
 # count of http_server_request_duration_seconds_count; wrk stops counting with up to one request per
 # connection still being answered, so River may count up to 32 more). The summary gives the ratios of the summed
-# req/s and the median of the rounds' ratios (less moved by one disturbed round), and the same for nginx's CPU.
+# req/s and the median of the rounds' ratios (less moved by one disturbed round), and the same for nginx's CPU,
+# and River's cost as a multiple of the floor's, by both measures.
 # Needs root, nginx, wrk, curl, python3, clang-14, bpftool, libbpf-dev, the .NET SDK. Run it on a quiet machine:
 # other load moves req/s by more than the effect measured.
 # Usage: bench/scripts/ebpf-river-overhead.sh [duration_seconds] [rounds] [nginx_workers]
@@ -214,6 +215,11 @@ echo "overall: median of the rounds' ratios: floor $(median < "$WORK/ratio.floor
 awk -v b="$S_NB" -v f="$S_NF" -v r="$S_NR" -v n="$ROUNDS" 'BEGIN {
     printf "overall: nginx CPU per request: base %.2f µs, floor %.2f µs (base/floor %.3f), river %.2f µs (base/river %.3f)\n", b / n, f / n, b / f, r / n, b / r }'
 echo "overall: median of the rounds' nginx CPU ratios: base/floor $(median < "$WORK/cpu.floor"), base/river $(median < "$WORK/cpu.river")"
+# The issue's goal in its second form: River's cost as a multiple of the floor's, (1 - river) / (1 - floor), by
+# throughput (summed req/s) and by nginx's CPU per request ((river - base) / (floor - base)).
+awk -v b="$S_BASE" -v f="$S_FLOOR" -v r="$S_RIVER" -v nb="$S_NB" -v nf="$S_NF" -v nr="$S_NR" 'BEGIN {
+    printf "overall: river cost / floor cost: by req/s %.2f×, by nginx CPU per request %.2f×\n",
+        ((b - f) > 0 ? (b - r) / (b - f) : 0), ((nf - nb) > 0 ? (nr - nb) / (nf - nb) : 0) }'
 awk -v t="$S_CPU" -v hz="$TICKS" -v n="$S_REQ" -v ns="$S_NS" -v sn="$S_SREQ" 'BEGIN {
     printf "overall: river CPU %.3f s per 100k requests (%d requests), plus %.3f s of capture program time in nginx\n", t / hz / n * 100000, n, ns / 1e9 / sn * 100000 }'
 awk -v i="$S_IWI" -v n="$S_REQ" 'BEGIN { printf "overall: %.1f irq_work interrupts per 1 000 requests while River ran\n", n ? i * 1000 / n : 0 }'

@@ -3,17 +3,17 @@ using System.Runtime.InteropServices;
 using River.Ebpf;
 
 // Usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes]   (RIVER_CAPTURE_OBJECT=path.bpf.o: load that object instead)
-//        EbpfCaptureHost --floor PID[,PID...]
+//        EbpfCaptureHost --floor PID[,PID...] [raw2|btf1|tp9]
 // Prints "ready" once attached; on SIGTERM (or SIGINT when run in the foreground) prints one line of key=value counters and exits.
 if (args.Length < 1 || (args[0] == "--floor" && args.Length < 2))
 {
-    Console.Error.WriteLine("usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes] | EbpfCaptureHost --floor PID[,PID...]");
+    Console.Error.WriteLine("usage: EbpfCaptureHost PID[,PID...] [wakeup_bytes] | EbpfCaptureHost --floor PID[,PID...] [raw2|btf1|tp9]");
     return 2;
 }
 
 if (args[0] == "--floor")
 {
-    return RunFloor(args[1]);
+    return RunFloor(args[1], args.Length > 2 ? args[2] : "raw2");
 }
 var pids = args[0].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => uint.Parse(p, CultureInfo.InvariantCulture)).ToArray();
 var wakeupBytes = args.Length > 1 ? ulong.Parse(args[1], CultureInfo.InvariantCulture) : 0UL;
@@ -85,8 +85,10 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"events={events} records={records} {string.Join(' ', statuses.Select((n, s) => (n, s)).Where(x => x.n > 0).Select(x => $"status{x.s}={x.n}"))} bytes={bytes} submitted={Sum(0)} lost_ringbuf_full={Sum(1)} lost_continuations={Sum(2)} orphan_responses={Sum(3)} pipeline_overflow={Sum(5)} prog_runs={runs} prog_run_ns={runNs} ns_per_run={(runs == 0 ? 0 : runNs / runs)} prog_ns_per_event={(events == 0 ? 0 : runNs / (ulong)events)}"));
 return 0;
 
-// The floor: two raw tracepoints that test the PID bitmap and return. Prints their kernel run statistics.
-static int RunFloor(string pidList)
+// The floor: programs that test the PID bitmap and return, attached until SIGTERM.
+// Variants (bench/scripts/ebpf-hook-floors.sh): raw2 (the default), btf1 (tp_btf/sys_exit alone), tp9 (nine
+// per-syscall exit tracepoints).
+static int RunFloor(string pidList, string variant)
 {
     using var floor = BpfObject.OpenEmbedded(typeof(Program).Assembly, "River.Bpf.floor.bpf.o");
     floor.Load();
@@ -96,14 +98,32 @@ static int RunFloor(string pidList)
         bitmap.Add(uint.Parse(pid, CultureInfo.InvariantCulture));
     }
 
-    using var enter = floor.GetProgram("floor_sys_enter").AttachRawTracepoint("sys_enter");
-    using var exit = floor.GetProgram("floor_sys_exit").AttachRawTracepoint("sys_exit");
+    var links = new List<BpfLink>();
+    switch (variant)
+    {
+        case "raw2":
+            links.Add(floor.GetProgram("floor_sys_enter").AttachRawTracepoint("sys_enter"));
+            links.Add(floor.GetProgram("floor_sys_exit").AttachRawTracepoint("sys_exit"));
+            break;
+        case "btf1":
+            links.Add(floor.GetProgram("floor_btf_exit").Attach());
+            break;
+        case "tp9":
+            foreach (var name in new[] { "read", "write", "readv", "writev", "sendto", "recvfrom", "sendmsg", "recvmsg", "close" })
+                links.Add(floor.GetProgram("floor_tp_" + name).AttachTracepoint("syscalls", "sys_exit_" + name));
+            break;
+        default:
+            Console.Error.WriteLine($"unknown floor variant {variant}");
+            return 2;
+    }
     using var done = new ManualResetEventSlim();
     using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; done.Set(); });
     using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; done.Set(); });
     Console.WriteLine("ready");
     Console.Out.Flush();
     done.Wait();
+    foreach (var link in links)
+        link.Dispose();
     Console.WriteLine("floor detached");
     return 0;
 }

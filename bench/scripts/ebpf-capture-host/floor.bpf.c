@@ -34,3 +34,43 @@ int floor_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
     return traced(); /* the return value of a raw tracepoint program is ignored; returning it keeps the test */
 }
+
+/* Hook variants of the floor, for bench/scripts/ebpf-hook-floors.sh: the same PID test on other hooks. */
+
+/* One BTF-typed raw tracepoint at sys_exit (the hook of bpf/http_capture.bpf.c). */
+SEC("tp_btf/sys_exit")
+int floor_btf_exit(__u64 *ctx)
+{
+    return traced();
+}
+
+/* Per-syscall exit tracepoints, only for the syscalls the capture handles: other syscalls stop at the kernel's
+ * bitmap test of enabled syscalls and run no program. A traced process's arguments come from its saved user
+ * registers (bpf_task_pt_regs): loaded here so the variant pays that too. */
+struct syscall_exit_ctx {
+    __u64 common;
+    __s64 nr;
+    __s64 ret;
+};
+
+static __always_inline int traced_with_args(void)
+{
+    if (!traced())
+        return 0;
+    struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+    return regs ? (int)(regs->di + regs->si + regs->dx) : 0;
+}
+
+#define FLOOR_TP(name) \
+    SEC("tracepoint/syscalls/sys_exit_" #name) \
+    int floor_tp_##name(struct syscall_exit_ctx *ctx) { return traced_with_args(); }
+
+FLOOR_TP(read)
+FLOOR_TP(write)
+FLOOR_TP(readv)
+FLOOR_TP(writev)
+FLOOR_TP(sendto)
+FLOOR_TP(recvfrom)
+FLOOR_TP(sendmsg)
+FLOOR_TP(recvmsg)
+FLOOR_TP(close)

@@ -1,4 +1,5 @@
-# Sourced by the ebpf-*.sh benchmarks: their common preamble and the nginx they load with wrk.
+# Sourced by the ebpf-*.sh benchmarks: their common preamble, the nginx they load with wrk, and small helpers (CPU
+# ticks of a process and of nginx, a median), defined at the end.
 # prepare_bench_host NAME PROJECT [TOOL...]: checks for nginx, wrk, curl, dotnet and the TOOLs, and for root; builds the
 # host PROJECT (Release); makes WORK, a temp dir named after NAME that nginx's workers (running as nobody) can read;
 # and installs an EXIT trap (stop_bench) that restores kernel.bpf_stats_enabled when STATS_BEFORE is set, stops
@@ -59,3 +60,11 @@ CONF
     sleep 0.5 # the workers exist once the master answered; let them settle before reading their pids
     PIDS="$NGINX_PID,$(tr ' ' ',' < "/proc/$NGINX_PID/task/$NGINX_PID/children" | sed 's/,$//')"
 }
+
+# cpu_ticks PID: utime+stime of a process, in clock ticks (TICKS per second).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# nginx_ticks: utime+stime of nginx's processes (master and workers, PIDS), in clock ticks.
+nginx_ticks() { local t=0 pid; for pid in ${PIDS//,/ }; do t=$((t + $(cpu_ticks "$pid"))); done; echo "$t"; }
+# median: the median of the numbers on stdin, one a line.
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+TICKS="$(getconf CLK_TCK)"

@@ -19,10 +19,6 @@ HOST_DLL="$ROOT/bench/scripts/ebpf-capture-host/bin/Release/net10.0/EbpfCaptureH
 source "$(dirname "$0")/bench-nginx.sh"
 prepare_bench_host ebpf-hook-floors "$HOST_PROJECT" python3
 start_bench_nginx "$WORK" 1
-TICKS="$(getconf CLK_TCK)"
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-nginx_ticks() { local t=0 pid; for pid in ${PIDS//,/ }; do t=$((t + $(cpu_ticks "$pid"))); done; echo "$t"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # measure MODE: prints "req_per_sec nginx_us_per_request"
 measure() {

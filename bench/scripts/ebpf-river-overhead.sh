@@ -71,11 +71,6 @@ settled_get_count() {
     done
     echo "$now"
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-# utime+stime of nginx's processes (master and workers), in clock ticks.
-nginx_ticks() { local t=0 pid; for pid in ${PIDS//,/ }; do t=$((t + $(cpu_ticks "$pid"))); done; echo "$t"; }
-# Median of the numbers on stdin, one a line.
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # "run_time_ns run_cnt" summed over the BPF programs process $1 holds (River: its capture program), from the
 # fdinfo of its bpf-prog fds; needs kernel.bpf_stats_enabled. The program runs in nginx's context, so its time
 # is not in River's utime+stime.
@@ -95,7 +90,6 @@ STATS_BEFORE="$(cat "$STATS_SWITCH")"
 # queues an irq_work, raised as a self-IPI; at the default wake-up length it should be about 2 per 1 000 requests.
 irq_work_count() { awk '$1 == "IWI:" { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }' /proc/interrupts; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
-TICKS="$(getconf CLK_TCK)"
 
 wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$PORT/" >/dev/null # warm-up
 echo "nginx workers: $WORKERS (pids $PIDS), wrk -t2 -c$CONNECTIONS -d${DURATION}s, rounds=$ROUNDS, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -61,6 +61,19 @@ CONF
     PIDS="$NGINX_PID,$(tr ' ' ',' < "/proc/$NGINX_PID/task/$NGINX_PID/children" | sed 's/,$//')"
 }
 
+# start_floor_host [VARIANT]: starts $HOST_DLL (bench/scripts/ebpf-capture-host) with --floor on PIDS, variant raw2
+# (the default), btf1 or tp9, and waits until it is attached. Sets HOST_PID; stop it with stop_host.
+start_floor_host() {
+    # Emptied before the host starts (not by its redirection, which may happen after the first check below): an
+    # earlier run's "ready" would otherwise start wrk before the floor is attached.
+    : > "$WORK/floor.out"
+    dotnet "$HOST_DLL" --floor "$PIDS" "${1:-raw2}" > "$WORK/floor.out" 2> "$WORK/floor.err" &
+    HOST_PID=$!
+    for _ in $(seq 300); do grep -q ready "$WORK/floor.out" 2>/dev/null && break; sleep 0.1; done
+    grep -q ready "$WORK/floor.out" || { echo "floor host failed:"; cat "$WORK/floor.err"; exit 1; }
+}
+stop_host() { kill -TERM "$HOST_PID"; wait "$HOST_PID" || true; HOST_PID=""; }
+
 # cpu_ticks PID: utime+stime of a process, in clock ticks (TICKS per second).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # nginx_ticks: utime+stime of nginx's processes (master and workers, PIDS), in clock ticks.

@@ -35,7 +35,7 @@ run_one() {
     grep -q ready "$WORK/host.out" || { echo "capture host failed:"; cat "$WORK/host.err"; exit 1; }
     total="$(wrk -t2 -c32 -d"${DURATION}s" "http://127.0.0.1:$PORT/" | awk '/ requests in / { print $1 }')"
     sleep 0.5
-    kill -TERM "$HOST_PID"; wait "$HOST_PID" || true; HOST_PID=""
+    stop_host
     summary="$(grep 'events=' "$WORK/host.out")"
     awk -v label="$label" -v total="$total" -v s="$summary" 'BEGIN {
         n = split(s, kv, " ")

@@ -2,7 +2,7 @@
 # What merely being attached costs, by kind of hook: nginx under `wrk -t2 -c32` alone (base) and with each floor
 # variant of bench/scripts/ebpf-capture-host (a PID test and nothing else):
 #   raw2  raw tracepoints sys_enter + sys_exit (the floor of ebpf-river-overhead.sh);
-#   btf1  one BTF-typed raw tracepoint at sys_exit (the hook bpf/http_capture.bpf.c used until session 9);
+#   btf1  one BTF-typed raw tracepoint at sys_exit (the hook of bpf/http_capture.bpf.c);
 #   tp9   nine per-syscall exit tracepoints (read, write, readv, writev, sendto, recvfrom, sendmsg, recvmsg,
 #         close); a traced process's arguments loaded through bpf_task_pt_regs.
 # The order rotates each round; each ratio is against its own round's base. Prints req/s ratios and nginx's CPU
@@ -23,17 +23,11 @@ start_bench_nginx "$WORK" 1
 # measure MODE: prints "req_per_sec nginx_us_per_request"
 measure() {
     local mode="$1" t0 t1 out
-    if [ "$mode" != base ]; then
-        : > "$WORK/floor.out"
-        dotnet "$HOST_DLL" --floor "$PIDS" "$mode" > "$WORK/floor.out" 2> "$WORK/floor.err" &
-        HOST_PID=$!
-        for _ in $(seq 300); do grep -q ready "$WORK/floor.out" 2>/dev/null && break; sleep 0.1; done
-        grep -q ready "$WORK/floor.out" || { echo "floor host failed:"; cat "$WORK/floor.err"; exit 1; }
-    fi
+    [ "$mode" = base ] || start_floor_host "$mode"
     t0="$(nginx_ticks)"
     out="$(wrk -t2 -c32 -d"${DURATION}s" "http://127.0.0.1:$PORT/" | awk '/ requests in / { t = $1 } /^Requests\/sec:/ { r = $2 } END { print r, t }')"
     t1="$(nginx_ticks)"
-    if [ "$mode" != base ]; then kill -TERM "$HOST_PID"; wait "$HOST_PID" || true; HOST_PID=""; fi
+    [ "$mode" = base ] || stop_host
     awk -v o="$out" -v t=$((t1 - t0)) -v hz="$TICKS" 'BEGIN { split(o, a, " "); printf "%s %.2f\n", a[1], t / hz / a[2] * 1e6 }'
 }
 

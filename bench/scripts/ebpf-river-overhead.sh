@@ -107,15 +107,9 @@ measured_wrk() {
 measure_base() { measured_wrk BASE; }
 
 measure_floor() {
-    # Emptied before the host starts (not by its redirection, which may happen after the first check below): the
-    # previous round's "ready" would otherwise start wrk before the floor is attached.
-    : > "$WORK/floor.out"
-    dotnet "$HOST_DLL" --floor "$PIDS" > "$WORK/floor.out" 2> "$WORK/floor.err" &
-    HOST_PID=$!
-    for _ in $(seq 300); do grep -q ready "$WORK/floor.out" 2>/dev/null && break; sleep 0.1; done
-    grep -q ready "$WORK/floor.out" || { echo "floor host failed:"; cat "$WORK/floor.err"; exit 1; }
+    start_floor_host
     measured_wrk FLOOR
-    kill -TERM "$HOST_PID"; wait "$HOST_PID" || true; HOST_PID=""
+    stop_host
 }
 
 measure_river() {

@@ -198,27 +198,21 @@ public static class AlloyJson
         }
 
         writer.WritePropertyName("body");
+        writer.WriteStartArray();
         if (schema is not null)
         {
-            writer.WriteStartArray();
             WriteStatements(writer, schema, block);
-            writer.WriteEndArray();
         }
-        else
+        else if (block is System.Collections.IDictionary map)
         {
             // A block decoded into a map: its entries are the block's attributes.
-            writer.WriteStartArray();
-            if (block is System.Collections.IDictionary map)
+            foreach (System.Collections.DictionaryEntry entry in map)
             {
-                foreach (System.Collections.DictionaryEntry entry in map)
-                {
-                    WriteAttribute(writer, (string)entry.Key, ValueEncoder.Encode(entry.Value));
-                }
+                WriteAttribute(writer, (string)entry.Key, ValueEncoder.Encode(entry.Value));
             }
-
-            writer.WriteEndArray();
         }
 
+        writer.WriteEndArray();
         writer.WriteEndObject();
     }
 

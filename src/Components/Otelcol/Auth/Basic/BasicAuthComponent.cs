@@ -112,7 +112,6 @@ public sealed class BasicAuthComponent : IPassiveComponent
         StabilityLevel.GenerallyAvailable,
         static (options, arguments) => new BasicAuthComponent(options, (BasicAuthArguments)arguments));
 
-
     /// <inheritdoc />
     public void Update(object arguments)
     {

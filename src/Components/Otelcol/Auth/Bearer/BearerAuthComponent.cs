@@ -59,7 +59,6 @@ public sealed class BearerAuthComponent : IPassiveComponent
         StabilityLevel.GenerallyAvailable,
         static (options, arguments) => new BearerAuthComponent(options, (BearerAuthArguments)arguments));
 
-
     /// <inheritdoc />
     public void Update(object arguments)
     {

@@ -45,7 +45,6 @@ public sealed class DebugExporterComponent : IPassiveComponent, ITracesConsumer
     /// <inheritdoc />
     public void Update(object arguments) => _arguments = (DebugExporterArguments)arguments;
 
-
     /// <inheritdoc />
     public ValueTask ConsumeTracesAsync(ExportTraceServiceRequest traces, CancellationToken cancellationToken)
     {

@@ -137,7 +137,6 @@ public sealed class FileStorageComponent : IPassiveComponent
         StabilityLevel.GenerallyAvailable,
         static (options, arguments) => new FileStorageComponent(options, (FileStorageArguments)arguments));
 
-
     /// <inheritdoc />
     public void Update(object arguments) => Publish((FileStorageArguments)arguments);
 
